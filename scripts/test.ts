@@ -1,0 +1,91 @@
+// The whole test suite, tier by tier: `npm test [tier ...]`.
+//
+// Tiers (DESIGN.md): check (tsc + eslint), unit, sim, integration, system, e2e. With no argument
+// every tier runs. Each tier first makes sure the Debian packages it needs are installed
+// (idempotently), so a fresh Debian machine with only Node and npm passes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+type Tier = {
+  name: string;
+  /** Folders searched for `*.test.ts` files. */
+  roots: string[];
+  /** Debian packages the tier needs; installed by scripts/system-deps.sh when missing. */
+  debianPackages: string[];
+  /** Files may run in parallel (false for tiers that share machine-wide state). */
+  parallel: boolean;
+};
+
+const TIERS: Tier[] = [
+  { name: 'unit', roots: ['src', 'test/unit'], debianPackages: [], parallel: true },
+  { name: 'sim', roots: ['test/sim'], debianPackages: [], parallel: true },
+  { name: 'integration', roots: ['test/integration'], debianPackages: [], parallel: true },
+  { name: 'system', roots: ['test/system'], debianPackages: [], parallel: false },
+  { name: 'e2e', roots: ['test/e2e'], debianPackages: [], parallel: false },
+];
+
+function findTests(dir: string, tierRoots: string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const entry of readdirSync(d)) {
+      if (entry === 'node_modules' || entry.startsWith('.')) continue;
+      const p = join(d, entry);
+      if (statSync(p).isDirectory()) {
+        // `src` holds unit tests only; other tiers live under test/<tier>.
+        walk(p);
+      } else if (entry.endsWith('.test.ts')) {
+        out.push(relative(ROOT, p));
+      }
+    }
+  };
+  walk(join(ROOT, dir));
+  // A file under test/<other tier> never belongs to this tier.
+  return out.filter((f) => tierRoots.some((r) => f.startsWith(r + '/')));
+}
+
+function run(cmd: string, args: string[]): number {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env: process.env });
+  return r.status ?? 1;
+}
+
+const requested = process.argv.slice(2);
+const known = ['check', ...TIERS.map((t) => t.name)];
+for (const r of requested) {
+  if (!known.includes(r)) {
+    console.error(`unknown tier '${r}'; known tiers: ${known.join(', ')}`);
+    process.exit(2);
+  }
+}
+const wanted = (name: string): boolean => requested.length === 0 || requested.includes(name);
+
+let failed = false;
+if (wanted('check')) {
+  console.log('== check: tsc --noEmit && eslint');
+  if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0) failed = true;
+  if (run('npx', ['eslint', '.']) !== 0) failed = true;
+}
+
+for (const tier of TIERS) {
+  if (!wanted(tier.name)) continue;
+  const files = tier.roots.flatMap((r) => findTests(r, tier.roots)).sort();
+  if (files.length === 0) {
+    console.log(`== ${tier.name}: no tests yet`);
+    continue;
+  }
+  if (tier.debianPackages.length > 0) {
+    if (run('bash', [join(ROOT, 'scripts/system-deps.sh'), ...tier.debianPackages]) !== 0) {
+      console.error(`== ${tier.name}: could not install ${tier.debianPackages.join(' ')}`);
+      failed = true;
+      continue;
+    }
+  }
+  console.log(`== ${tier.name}: ${files.length} files`);
+  const args = ['--test', `--test-concurrency=${tier.parallel ? 2 : 1}`, '--test-reporter=spec', ...files];
+  if (run(process.execPath, args) !== 0) failed = true;
+}
+
+process.exit(failed ? 1 : 0);
