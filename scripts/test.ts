@@ -4,7 +4,8 @@
 // every tier runs. Each tier first makes sure the Debian packages it needs are installed
 // (idempotently), so a fresh Debian machine with only Node and npm passes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -63,6 +64,17 @@ for (const r of requested) {
 const wanted = (name: string): boolean => requested.length === 0 || requested.includes(name);
 
 let failed = false;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const tapDir = mkdtempSync(join(tmpdir(), 'agora-test-'));
+
+/** Adds the counts from a TAP summary (`# pass N`, `# fail N`, ...) to the totals. */
+function count(tapFile: string): void {
+  const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+  const n = (key: string): number => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  totals.passed += n('pass');
+  totals.failed += n('fail') + n('cancelled');
+  totals.skipped += n('skipped') + n('todo');
+}
 if (wanted('check')) {
   console.log('== check: tsc --noEmit && eslint');
   if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0) failed = true;
@@ -84,8 +96,21 @@ for (const tier of TIERS) {
     }
   }
   console.log(`== ${tier.name}: ${files.length} files`);
-  const args = ['--test', `--test-concurrency=${tier.parallel ? 2 : 1}`, '--test-reporter=spec', ...files];
+  const tapFile = join(tapDir, `${tier.name}.tap`);
+  const args = [
+    '--test',
+    `--test-concurrency=${tier.parallel ? 2 : 1}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ];
   if (run(process.execPath, args) !== 0) failed = true;
+  count(tapFile);
 }
+rmSync(tapDir, { recursive: true, force: true });
 
+// One closing line for the whole run, whatever tiers ran.
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${failed ? ' (run FAILED)' : ''}`);
 process.exit(failed ? 1 : 0);
