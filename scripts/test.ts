@@ -21,7 +21,7 @@ type Tier = {
 };
 
 const TIERS: Tier[] = [
-  { name: 'unit', roots: ['src', 'test/unit'], debianPackages: [], parallel: true },
+  { name: 'unit', roots: ['src', 'test/unit', 'test/helpers'], debianPackages: [], parallel: true },
   { name: 'sim', roots: ['test/sim'], debianPackages: [], parallel: true },
   { name: 'integration', roots: ['test/integration'], debianPackages: [], parallel: true },
   { name: 'system', roots: ['test/system'], debianPackages: [], parallel: false },
