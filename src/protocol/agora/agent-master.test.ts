@@ -25,7 +25,8 @@ const subscribe = {
 test('a SUBSCRIBE call round-trips and needs no agent id', () => {
   const r = decodeAgentToMasterCall(subscribe);
   assert.ok(r.ok, JSON.stringify(r));
-  assert.equal(r.value.subscribe.agent_info.hostname, 'a1');
+  assert.equal(r.value.type, 'SUBSCRIBE');
+  assert.equal(r.value.subscribe?.agent_info.hostname, 'a1');
   const back = encodeAgentToMasterCall(r.value);
   assert.equal((back.subscribe as { ip: string }).ip, '127.0.0.1');
 });
