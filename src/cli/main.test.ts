@@ -41,10 +41,18 @@ test('version --json prints machine-readable output', async () => {
   assert.equal(v.mesos_api_version, '1.11.0');
 });
 
-test('commands not built yet say so with exit code 69', async () => {
+test('help lists the cluster and process commands', async () => {
   const c = capture();
-  assert.equal(await runCli(['dev'], c.io), 69);
-  assert.match(c.err(), /not built yet/);
+  assert.equal(await runCli(['--help'], c.io), 0);
+  for (const line of [/dev\s+start a local cluster/, /run\s+run one command/, /task list\s+list tasks/, /task log\s+/, /agent list\s+/, /framework list\s+/]) {
+    assert.match(c.out(), line);
+  }
+});
+
+test('process commands reached inside the CLI point at the agora executable (src/main.ts runs them)', async () => {
+  const c = capture();
+  assert.equal(await runCli(['dev'], c.io), 2);
+  assert.match(c.err(), /started by the agora executable/);
 });
 
 test('the bin/agora script runs under the pinned Node', () => {

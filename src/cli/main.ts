@@ -1,9 +1,24 @@
 // `agora <noun> <verb> ...`: finds the command whose path matches the leading words and runs it.
 import { EXIT, type Command, type CommandIO } from './command.ts';
+import { agentListCommand } from './commands/agent-list.ts';
+import { frameworkListCommand } from './commands/framework-list.ts';
+import { launcherCommands } from './commands/launchers.ts';
+import { runCommand } from './commands/run.ts';
+import { taskKillCommand } from './commands/task-kill.ts';
+import { taskListCommand } from './commands/task-list.ts';
+import { taskLogCommand } from './commands/task-log.ts';
 import { versionCommand } from './commands/version.ts';
-import { notBuiltCommands } from './commands/not-built.ts';
 
-export const COMMANDS: Command[] = [versionCommand, ...notBuiltCommands];
+export const COMMANDS: Command[] = [
+  ...launcherCommands,
+  runCommand,
+  agentListCommand,
+  frameworkListCommand,
+  taskListCommand,
+  taskLogCommand,
+  taskKillCommand,
+  versionCommand,
+];
 
 function usage(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
