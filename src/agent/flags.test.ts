@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { logLevelFromFlag, masterUrl, parseAgentFlags } from './flags.ts';
+
+test('defaults are Mesos defaults; AGORA_ variables and the command line set flags', () => {
+  const flags = parseAgentFlags(['--master=m:5050', '--port=0'], { AGORA_WORK_DIR: '/w', AGORA_EXECUTOR_REGISTRATION_TIMEOUT: '2mins' });
+  assert.equal(flags.work_dir, '/w');
+  assert.equal(flags.port, 0);
+  assert.equal(flags.ip, '127.0.0.1');
+  assert.equal(flags.executor_registration_timeout, 120_000);
+  assert.equal(flags.executor_shutdown_grace_period, 5_000);
+  assert.equal(flags.containerizers, 'mesos');
+  assert.equal(flags.isolation, 'posix/cpu,posix/mem');
+});
+
+test('bad values are refused, naming the flag', () => {
+  assert.throws(() => parseAgentFlags(['--master=m', '--work_dir=/w', '--port=70000'], {}), /--port: 70000/);
+  assert.throws(() => parseAgentFlags(['--master=m', '--work_dir=/w', '--logging_level=LOUD'], {}), /--logging_level: 'LOUD'/);
+  assert.throws(() => parseAgentFlags(['--master=m', '--work_dir=/w', '--executor_environment_variables={"A":1}'], {}), /value of 'A' is not a string/);
+  assert.throws(() => parseAgentFlags(['--work_dir=/w'], {}), /missing required flag '--master'/);
+});
+
+test('Mesos log level names map to pino levels', () => {
+  assert.equal(logLevelFromFlag('INFO'), 'info');
+  assert.equal(logLevelFromFlag('WARNING'), 'warn');
+  assert.equal(logLevelFromFlag('debug'), 'debug');
+});
+
+test('--master accepts host:port and URLs; zk:// is refused', () => {
+  assert.equal(masterUrl('127.0.0.1:5050'), 'http://127.0.0.1:5050');
+  assert.equal(masterUrl('http://m1:5050/'), 'http://m1:5050');
+  assert.throws(() => masterUrl('zk://z:2181/mesos'), /ZooKeeper/);
+});

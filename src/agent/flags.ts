@@ -1,0 +1,96 @@
+// The agent's command-line flags, named and defaulted as Mesos's (`mesos-agent --help`). Each is
+// also read from `AGORA_<FLAG>` (and `MESOS_<FLAG>`), and `file:///path` values are read from the
+// file (src/common/flags.ts).
+import { parseFlags, type FlagSpecs, type ParsedFlags } from '../common/flags.ts';
+import { InvalidArgumentError } from '../common/errors.ts';
+import { isLogLevel, type LogLevel } from '../common/log.ts';
+
+export const AGENT_FLAGS = {
+  master: { type: 'string', required: true, help: 'The master to register with: HOST:PORT or http://HOST:PORT' },
+  work_dir: { type: 'string', required: true, help: 'Directory for sandboxes and (later) checkpoints' },
+  ip: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on and to advertise to the master' },
+  port: { type: 'int', default: 5051, help: 'Port to listen on (0 picks a free one)' },
+  hostname: { type: 'string', help: 'Hostname to advertise to the master (default: the --ip value)' },
+  resources: {
+    type: 'string',
+    help: "Total resources: 'cpus:4;mem:1024;ports:[31000-32000]' or a JSON array of Resource; names left out are detected",
+  },
+  attributes: { type: 'string', help: "Attributes of this machine: 'rack:abc;zone:west;level:10;keys:[1000-1500]'" },
+  default_role: { type: 'string', default: '*', help: 'Role of resources declared without one and of detected resources' },
+  containerizers: { type: 'string', default: 'mesos', help: 'Comma list of containerizers to try, in order' },
+  isolation: { type: 'string', default: 'posix/cpu,posix/mem', help: 'Comma list of isolators' },
+  executor_registration_timeout: {
+    type: 'duration',
+    default: 60_000,
+    help: 'How long an executor has to subscribe before it is destroyed and its tasks fail',
+  },
+  executor_shutdown_grace_period: {
+    type: 'duration',
+    default: 5_000,
+    help: 'Default time between SHUTDOWN to an executor and destroying its container',
+  },
+  executor_reregistration_timeout: {
+    type: 'duration',
+    default: 2_000,
+    help: 'Passed to checkpointing executors as MESOS_SUBSCRIPTION_BACKOFF_MAX',
+  },
+  recovery_timeout: { type: 'duration', default: 900_000, help: 'Passed to checkpointing executors as MESOS_RECOVERY_TIMEOUT' },
+  registration_backoff_factor: {
+    type: 'duration',
+    default: 1_000,
+    help: 'Upper bound of the first (random) delay before re-subscribing to the master; doubles per attempt up to 1mins',
+  },
+  executor_environment_variables: {
+    type: 'json',
+    help: "JSON object of environment variables for executors (default: the agent's own environment)",
+  },
+  logging_level: { type: 'string', default: 'info', help: 'Log level: INFO, WARNING, ERROR (or info, warn, error, debug, trace)' },
+} as const satisfies FlagSpecs;
+
+export type AgentFlags = ParsedFlags<typeof AGENT_FLAGS>;
+
+const MESOS_LEVELS: Record<string, LogLevel> = { INFO: 'info', WARNING: 'warn', ERROR: 'error', FATAL: 'fatal' };
+
+/** Maps Mesos level names (INFO, WARNING, ERROR) and pino names to a pino level. */
+export function logLevelFromFlag(value: string): LogLevel {
+  const level = MESOS_LEVELS[value.toUpperCase()] ?? value.toLowerCase();
+  if (!isLogLevel(level)) throw new InvalidArgumentError(`--logging_level: '${value}' is not one of INFO, WARNING, ERROR, debug, trace`);
+  return level;
+}
+
+/** Parses argv (+ environment) into agent flags, with the cross-flag checks. */
+export function parseAgentFlags(argv: readonly string[], env: NodeJS.ProcessEnv): AgentFlags {
+  const flags = parseFlags(AGENT_FLAGS, argv, { env });
+  return checkAgentFlags(flags);
+}
+
+/** Range checks that parseFlags cannot express. Returns the flags unchanged. */
+export function checkAgentFlags(flags: AgentFlags): AgentFlags {
+  if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError(`--port: ${flags.port} is not a port number`);
+  logLevelFromFlag(flags.logging_level);
+  const vars = flags.executor_environment_variables;
+  if (vars !== undefined) {
+    if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+      throw new InvalidArgumentError('--executor_environment_variables: expected a JSON object of strings');
+    }
+    for (const [k, v] of Object.entries(vars)) {
+      if (typeof v !== 'string') throw new InvalidArgumentError(`--executor_environment_variables: value of '${k}' is not a string`);
+    }
+  }
+  return flags;
+}
+
+/** `--master` as a base URL: `host:port` -> `http://host:port`. */
+export function masterUrl(master: string): string {
+  const text = master.trim();
+  if (text.startsWith('zk://')) throw new InvalidArgumentError('--master: ZooKeeper detection is not supported; give HOST:PORT');
+  const url = /^https?:\/\//.test(text) ? text : `http://${text}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(`--master: '${master}' is not HOST:PORT`);
+  }
+  if (parsed.hostname === '') throw new InvalidArgumentError(`--master: '${master}' has no host`);
+  return `${parsed.protocol}//${parsed.host}`;
+}

@@ -1,0 +1,155 @@
+// `agora agent ARGS` and `startAgent()` for in-process tests and `agora dev`: parse flags, build
+// the containerizers, listen, log "agent listening" {port, url}, subscribe to the master (the
+// agent then logs "agent registered" {agent_id}), and stop cleanly on SIGTERM or SIGINT.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Clock } from '../common/clock.ts';
+import { SystemClock } from '../common/clock.ts';
+import { AgoraError } from '../common/errors.ts';
+import { flagsHelp, parseFlags } from '../common/flags.ts';
+import { createLogger, silentLogger, type Logger } from '../common/log.ts';
+import { createContainerizers, type Containerizer } from '../containerizer/index.ts';
+import { Agent } from './agent.ts';
+import { parseAttributes } from './attributes.ts';
+import { AGENT_FLAGS, checkAgentFlags, logLevelFromFlag, masterUrl, parseAgentFlags, type AgentFlags } from './flags.ts';
+import { createAgentServer } from './http.ts';
+import { agentResources, detectHost } from './resources-detect.ts';
+
+/** The command executor program, relative to this module. */
+export const COMMAND_EXECUTOR_PATH = resolve(import.meta.dirname, '../executor/command/main.ts');
+
+export type StartAgentOptions = {
+  /** Flag values; anything left out takes its default. `master` and `work_dir` are required. */
+  flags: Partial<AgentFlags> & { master: string; work_dir: string };
+  logger?: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** Replaces the containerizers built from `--containerizers`/`--isolation`. */
+  containerizers?: Containerizer[];
+  /** argv of the command executor (default: this Node binary running src/executor/command/main.ts). */
+  commandExecutorArgv?: string[];
+  /** Status update retry interval and cap (default 10 s and 10 min). */
+  statusUpdateRetryMinMs?: number;
+  statusUpdateRetryMaxMs?: number;
+  /** Environment executors start from when `--executor_environment_variables` is unset. */
+  env?: NodeJS.ProcessEnv;
+  /** Called when the master tells the agent to shut down; default: stop the agent. */
+  onShutdownRequested?: (reason: string) => void;
+};
+
+export type RunningAgent = {
+  url: string;
+  port: number;
+  agentId(): string | undefined;
+  agent: Agent;
+  stop(): Promise<void>;
+};
+
+function readBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts an agent in this process. Throws AgoraError (400) for bad flags. */
+export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
+  const defaults = parseFlags(AGENT_FLAGS, [`--master=${options.flags.master}`, `--work_dir=${options.flags.work_dir}`], { env: {} });
+  const flags = checkAgentFlags({ ...defaults, ...stripUndefined(options.flags) });
+  const logger = options.logger ?? silentLogger();
+  const clock = options.clock ?? new SystemClock();
+  const base = masterUrl(flags.master);
+  // Everything that can refuse a flag runs before anything is created on disk.
+  const attributes = flags.attributes ? parseAttributes(flags.attributes) : [];
+  const containerizers = options.containerizers ?? createContainerizers({ containerizers: flags.containerizers, isolation: flags.isolation, logger, clock });
+  agentResources(flags.resources, { cpus: 1, memTotalBytes: 0, diskTotalBytes: 0 }, flags.default_role);
+  mkdirSync(flags.work_dir, { recursive: true });
+  const resources = agentResources(flags.resources, detectHost(flags.work_dir), flags.default_role);
+  const executorEnvironmentBase =
+    (flags.executor_environment_variables as Record<string, string> | undefined) ?? { ...(options.env ?? process.env) };
+
+  // Filled in once listening; the master may ask for a shutdown only after that.
+  const self: { running?: RunningAgent } = {};
+  let stopping: Promise<void> | undefined;
+  const agent = new Agent({
+    flags,
+    masterUrl: base,
+    logger,
+    clock,
+    random: options.random ?? Math.random,
+    containerizers,
+    resources,
+    attributes,
+    commandExecutorArgv: options.commandExecutorArgv ?? [process.execPath, COMMAND_EXECUTOR_PATH],
+    executorEnvironmentBase,
+    statusUpdateRetryMinMs: options.statusUpdateRetryMinMs,
+    statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs,
+    bootId: readBootId(),
+    onShutdownRequested: (reason) => {
+      if (options.onShutdownRequested) options.onShutdownRequested(reason);
+      else void self.running?.stop();
+    },
+  });
+  const server = createAgentServer(agent, logger);
+  const address = await server.listen(flags.port, flags.ip);
+  const url = `http://${flags.ip}:${address.port}`;
+  logger.info({ port: address.port, url, master: base, resources: resources.toString() }, 'agent listening');
+  await agent.start(address.port);
+  const running: RunningAgent = {
+    url,
+    port: address.port,
+    agentId: () => agent.agentId,
+    agent,
+    stop: () =>
+      (stopping ??= (async () => {
+        await agent.stop();
+        await server.close();
+      })()),
+  };
+  self.running = running;
+  return running;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `agora agent ARGS`: returns the exit code (0 stopped cleanly, 1 failed, 2 usage error). */
+export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`Usage: agora agent --master=HOST:PORT --work_dir=DIR [--flag=value ...]\n\n${flagsHelp(AGENT_FLAGS)}\n`);
+    return 0;
+  }
+  let flags: AgentFlags;
+  try {
+    flags = parseAgentFlags(argv, env);
+    masterUrl(flags.master);
+  } catch (err) {
+    process.stderr.write(`agora agent: ${(err as Error).message}\n`);
+    return err instanceof AgoraError ? 2 : 1;
+  }
+  const logger = createLogger({ level: logLevelFromFlag(flags.logging_level), base: { process: 'agent' } });
+  let running: RunningAgent;
+  let shutdown!: (why: string) => void;
+  const stopped = new Promise<string>((resolve) => (shutdown = resolve));
+  try {
+    running = await startAgent({ flags, logger, env, onShutdownRequested: (reason) => shutdown(`master: ${reason}`) });
+  } catch (err) {
+    if (err instanceof AgoraError && err.status === 400) {
+      process.stderr.write(`agora agent: ${err.message}\n`);
+      return 2;
+    }
+    logger.fatal({ err }, 'agent failed to start');
+    logger.flush();
+    return 1;
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const why = await stopped;
+  logger.info({ reason: why }, 'agent stopping');
+  await running.stop();
+  logger.info('agent stopped');
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TaskInfo, TaskStatus } from '../protocol/index.ts';
+import { Resources } from '../common/resources/index.ts';
+import {
+  completeTask,
+  countTasksByState,
+  executorIsIdle,
+  executorResources,
+  updateTaskState,
+  type AgentState,
+  type Executor,
+} from './state.ts';
+
+const info = (id: string, cpus = 1): TaskInfo => ({
+  name: id,
+  task_id: { value: id },
+  agent_id: { value: 'S' },
+  resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: cpus } }],
+});
+
+function executor(isCommandExecutor: boolean): Executor {
+  return {
+    id: 'E',
+    frameworkId: 'F',
+    info: { executor_id: { value: 'E' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] },
+    isCommandExecutor,
+    containerId: 'c',
+    directory: '/s',
+    state: 'RUNNING',
+    containerizer: undefined,
+    resources: Resources.EMPTY,
+    queuedTasks: new Map([['a', info('a')]]),
+    launchedTasks: new Map(),
+    terminatedTasks: new Map(),
+    completedTasks: [],
+    stream: undefined,
+    timers: {},
+    pendingTermination: undefined,
+    exitStatus: undefined,
+  };
+}
+
+const status = (task: string, state: TaskStatus['state'], data?: string): TaskStatus => ({ task_id: { value: task }, state, ...(data ? { data } : {}) });
+
+test('a queued task becomes a Task on its first update and moves on when terminal', () => {
+  const e = executor(false);
+  assert.deepEqual(updateTaskState(e, status('a', 'TASK_RUNNING', 'ZGF0YQ=='), 'S'), { becameTerminal: false });
+  const task = e.launchedTasks.get('a')!;
+  assert.equal(task.state, 'TASK_RUNNING');
+  assert.equal(task.executor_id?.value, 'E');
+  assert.deepEqual(task.statuses, [status('a', 'TASK_RUNNING')]); // data is not kept
+  assert.deepEqual(updateTaskState(e, status('a', 'TASK_FINISHED'), 'S'), { becameTerminal: true });
+  assert.equal(e.launchedTasks.size, 0);
+  assert.equal(e.terminatedTasks.get('a')?.state, 'TASK_FINISHED');
+  // A second terminal update is recorded but does not count twice.
+  assert.deepEqual(updateTaskState(e, status('a', 'TASK_FAILED'), 'S'), { becameTerminal: false });
+  assert.equal(executorIsIdle(e), false);
+  completeTask(e, 'a');
+  assert.equal(e.completedTasks.length, 1);
+  assert.equal(executorIsIdle(e), true);
+  assert.equal(updateTaskState(e, status('zzz', 'TASK_RUNNING'), 'S'), undefined);
+});
+
+test('command executor tasks carry no executor id, as in Mesos', () => {
+  const e = executor(true);
+  updateTaskState(e, status('a', 'TASK_STARTING'), 'S');
+  assert.equal(e.launchedTasks.get('a')?.executor_id, undefined);
+});
+
+test('executor resources are its own plus its unfinished tasks; counts by state', () => {
+  const e = executor(false);
+  e.queuedTasks.set('b', info('b', 2));
+  assert.equal(executorResources(e).cpus(), 3.1);
+  updateTaskState(e, status('a', 'TASK_RUNNING'), 'S');
+  const state: AgentState = { frameworks: new Map([['F', { id: 'F', info: { user: 'u', name: 'n' }, state: 'RUNNING', executors: new Map([['E', e]]), completedExecutors: [] }]]), completedFrameworks: [] };
+  assert.deepEqual([...countTasksByState(state)], [
+    ['TASK_STAGING', 1],
+    ['TASK_RUNNING', 1],
+  ]);
+  updateTaskState(e, status('a', 'TASK_KILLED'), 'S');
+  assert.equal(executorResources(e).cpus(), 2.1);
+});

@@ -1,0 +1,13 @@
+// Public API of src/containerizer: the Containerizer interface and its implementations.
+// See README.md for the vocabulary.
+export {
+  UnknownContainerError,
+  type ContainerConfig,
+  type ContainerTermination,
+  type Containerizer,
+  type LaunchOutcome,
+  type RecoverableContainer,
+} from './containerizer.ts';
+export { DEFAULT_PATH, POSIX_ISOLATORS, PosixContainerizer, commandLine, type PosixContainerizerOptions } from './posix.ts';
+export { createContainerizers, parseIsolation, type ContainerizerFactoryOptions } from './factory.ts';
+export { CLOCK_TICKS_PER_SECOND, containerPids, parseProcStat, readProcessTable, sumUsage, type ProcStat, type TreeUsage } from './proc.ts';

@@ -1,0 +1,224 @@
+// The posix containerizer: each container is a plain child process started in its own session
+// (so in its own process group), with the sandbox as working directory and its stdout/stderr
+// appended to the sandbox's `stdout` and `stderr` files. No cgroups and no namespaces: usage
+// comes from walking the container's process tree in /proc (Mesos posix/cpu + posix/mem), and
+// destroy kills that tree (Mesos's SubprocessLauncher + os::killtree).
+//
+// Processes that leave the tree *and* the session (a grandchild that calls setsid and is then
+// reparented to init) are invisible to this containerizer, exactly as with Mesos's posix
+// launcher; the Linux containerizer (cgroups) closes that hole.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerStatus, ResourceStatistics } from '../protocol/index.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Resources } from '../common/resources/index.ts';
+import type { Logger } from '../common/log.ts';
+import {
+  UnknownContainerError,
+  type ContainerConfig,
+  type ContainerTermination,
+  type Containerizer,
+  type LaunchOutcome,
+  type RecoverableContainer,
+} from './containerizer.ts';
+import { containerPids, pageSize, readProcessTable, sumUsage, type ProcStat } from './proc.ts';
+
+/** PATH given to a container whose environment has none (what Mesos's launch helper uses). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Isolators this containerizer implements (`--isolation`). */
+export const POSIX_ISOLATORS = ['posix/cpu', 'posix/mem'] as const;
+
+type PosixContainer = {
+  config: ContainerConfig;
+  child: ChildProcess;
+  pid: number;
+  termination: Promise<ContainerTermination>;
+  exited: boolean;
+};
+
+export type PosixContainerizerOptions = {
+  logger: Logger;
+  clock: Clock;
+  /** Root of the proc file system (tests may point it elsewhere). */
+  procRoot?: string;
+};
+
+export class PosixContainerizer implements Containerizer {
+  readonly name = 'mesos';
+  readonly #containers = new Map<string, PosixContainer>();
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #procRoot: string;
+
+  constructor(options: PosixContainerizerOptions) {
+    this.#log = options.logger.child({ component: 'posix-containerizer' });
+    this.#clock = options.clock;
+    this.#procRoot = options.procRoot ?? '/proc';
+  }
+
+  /**
+   * Nothing is checkpointed by the posix containerizer yet, so nothing can be re-adopted: the
+   * given containers are reported as gone by `wait()` (undefined) and the agent treats their
+   * executors as terminated.
+   */
+  // TODO(agent-recovery): re-adopt live pids from the agent's checkpoint once it exists.
+  async recover(containers: readonly RecoverableContainer[]): Promise<void> {
+    if (containers.length > 0) this.#log.info({ count: containers.length }, 'posix containers cannot be recovered yet');
+  }
+
+  async launch(config: ContainerConfig): Promise<LaunchOutcome> {
+    if (config.container && (config.container.type === 'DOCKER' || config.container.mesos?.image)) return 'not-supported';
+    if (this.#containers.has(config.containerId)) throw new Error(`container '${config.containerId}' already exists`);
+
+    const { file, args, argv0 } = commandLine(config);
+    const env = { ...config.environment };
+    if (env.PATH === undefined) env.PATH = DEFAULT_PATH;
+
+    // Append, as Mesos's sandbox logger does: a fetcher (later) writes to the same files first.
+    const out = openSync(join(config.directory, 'stdout'), 'a');
+    const err = openSync(join(config.directory, 'stderr'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        cwd: config.directory,
+        env,
+        argv0,
+        // setsid(): own session and process group, so a kill reaches every descendant and the
+        // agent's own signals (Ctrl-C in a terminal) do not.
+        detached: true,
+        stdio: ['ignore', out, err],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
+    const pid = child.pid!;
+    child.unref();
+    const container: PosixContainer = {
+      config,
+      child,
+      pid,
+      exited: false,
+      termination: new Promise<ContainerTermination>((resolve) => {
+        child.once('exit', (code, signal) => {
+          container.exited = true;
+          // Whatever the root left behind in its session goes with it (Mesos destroys the whole
+          // container when the executor exits).
+          this.#killTree(pid, true);
+          const status = signal ? (osConstants.signals[signal] ?? 0) : (code ?? 0) << 8;
+          this.#log.info({ container_id: config.containerId, pid, code, signal }, 'container exited');
+          resolve({ status });
+        });
+      }),
+    };
+    this.#containers.set(config.containerId, container);
+    this.#log.info({ container_id: config.containerId, pid, directory: config.directory }, 'container launched');
+    return 'launched';
+  }
+
+  async wait(containerId: string): Promise<ContainerTermination | undefined> {
+    const container = this.#containers.get(containerId);
+    if (!container) return undefined;
+    const termination = await container.termination;
+    this.#containers.delete(containerId);
+    return termination;
+  }
+
+  async destroy(containerId: string): Promise<ContainerTermination | undefined> {
+    const container = this.#containers.get(containerId);
+    if (!container) return undefined;
+    if (!container.exited) {
+      this.#log.info({ container_id: containerId, pid: container.pid }, 'destroying container');
+      this.#killTree(container.pid, false);
+    }
+    return this.wait(containerId);
+  }
+
+  /** Nothing to enforce; the new resources become the limits reported by `usage`. */
+  async update(containerId: string, resources: Resources): Promise<void> {
+    const container = this.#containers.get(containerId);
+    if (!container) throw new UnknownContainerError(containerId);
+    container.config = { ...container.config, resources };
+  }
+
+  async kill(containerId: string, signal: NodeJS.Signals): Promise<void> {
+    const container = this.#containers.get(containerId);
+    if (!container) throw new UnknownContainerError(containerId);
+    if (!container.exited) trySignal(container.pid, signal);
+  }
+
+  async usage(containerId: string): Promise<ResourceStatistics> {
+    const container = this.#containers.get(containerId);
+    if (!container) throw new UnknownContainerError(containerId);
+    const table = container.exited ? [] : readProcessTable(this.#procRoot);
+    const usage = sumUsage(containerPids(container.pid, table), table, pageSize(this.#procRoot));
+    const stats: ResourceStatistics = {
+      timestamp: this.#clock.now() / 1000,
+      processes: usage.processes,
+      threads: usage.threads,
+      cpus_user_time_secs: round(usage.userSecs),
+      cpus_system_time_secs: round(usage.systemSecs),
+      mem_rss_bytes: usage.rssBytes,
+    };
+    const cpus = container.config.resources.cpus();
+    const mem = container.config.resources.mem();
+    if (cpus !== undefined) stats.cpus_limit = cpus;
+    if (mem !== undefined) stats.mem_limit_bytes = Math.round(mem * 1024 * 1024);
+    return stats;
+  }
+
+  async status(containerId: string): Promise<ContainerStatus> {
+    const container = this.#containers.get(containerId);
+    if (!container) throw new UnknownContainerError(containerId);
+    return { container_id: { value: containerId }, executor_pid: container.pid };
+  }
+
+  containers(): string[] {
+    return [...this.#containers.keys()];
+  }
+
+  /**
+   * SIGKILLs every process of the container. The tree is frozen with SIGSTOP first and read
+   * again, so a process forking while we walk the tree cannot leave a child behind.
+   */
+  #killTree(root: number, rootGone: boolean): void {
+    const members = (table: ProcStat[]): number[] =>
+      containerPids(root, table).filter((pid) => pid > 1 && pid !== process.pid && !(rootGone && pid === root));
+    const first = members(readProcessTable(this.#procRoot));
+    if (first.length === 0 && rootGone) return;
+    for (const pid of first) trySignal(pid, 'SIGSTOP');
+    const all = new Set([...first, ...members(readProcessTable(this.#procRoot))]);
+    if (!rootGone) trySignal(-root, 'SIGKILL');
+    for (const pid of all) trySignal(pid, 'SIGKILL');
+    for (const pid of all) trySignal(pid, 'SIGCONT');
+  }
+}
+
+/** argv for a CommandInfo: `sh -c value` with shell, else `value` with `arguments` as full argv. */
+export function commandLine(config: Pick<ContainerConfig, 'command'>): { file: string; args: string[]; argv0?: string } {
+  const command = config.command;
+  const value = command.value ?? '';
+  if (command.shell !== false) return { file: '/bin/sh', args: ['-c', value] };
+  if (value === '') throw new Error('command has shell=false and no value to execute');
+  const argv = command.arguments ?? [];
+  return argv.length > 0 ? { file: value, args: argv.slice(1), argv0: argv[0]! } : { file: value, args: [] };
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone (ESRCH) or not ours (EPERM): nothing more to do for this pid.
+  }
+}
+
+function round(secs: number): number {
+  return Math.round(secs * 100) / 100;
+}
