@@ -1,0 +1,69 @@
+// POST /api/v1 (also /master/api/v1): the v1 operator API's read calls and SUBSCRIBE (reference
+// §5). Write calls (reservations, quota, maintenance, ...) are later issues and answer 501.
+import { AgoraError, InvalidArgumentError } from '../../common/errors.ts';
+import { formatFlags } from '../../common/flags.ts';
+import { negotiateJson, RESPONDED, sendJson, type Route } from '../../common/http/server.ts';
+import { AGORA_VERSION, MESOS_API_VERSION } from '../../common/version.ts';
+import { decodeMasterCall, encodeMasterResponse, formatDecodeErrors, type MasterResponse } from '../../protocol/index.ts';
+import { MASTER_FLAGS } from '../flags.ts';
+import type { Master } from '../master.ts';
+import { subscribeOperator } from './operator-events.ts';
+import { readJsonBody } from './scheduler-api.ts';
+import { executorsToV1, getRoles, getState, getTasks } from './views.ts';
+
+export function flagList(m: Master): { name: string; value: string }[] {
+  return Object.entries(formatFlags(MASTER_FLAGS, m.options.flags)).map(([name, value]) => ({ name, value }));
+}
+
+function respond(m: Master, type: MasterResponse['type']): MasterResponse | undefined {
+  switch (type) {
+    case 'GET_HEALTH':
+      return { type, get_health: { healthy: true } };
+    case 'GET_FLAGS':
+      return { type, get_flags: { flags: flagList(m) } };
+    case 'GET_VERSION':
+      return { type, get_version: { version_info: { version: MESOS_API_VERSION, git_tag: `agora-${AGORA_VERSION}` } } };
+    case 'GET_METRICS':
+      return { type, get_metrics: { metrics: Object.entries(m.metrics.snapshot()).map(([name, value]) => ({ name, value })) } };
+    case 'GET_STATE':
+      return { type, get_state: getState(m) };
+    case 'GET_AGENTS':
+      return { type, get_agents: getState(m).get_agents! };
+    case 'GET_FRAMEWORKS':
+      return { type, get_frameworks: getState(m).get_frameworks! };
+    case 'GET_EXECUTORS':
+      return { type, get_executors: { executors: executorsToV1(m) } };
+    case 'GET_TASKS':
+      return { type, get_tasks: getTasks(m) };
+    case 'GET_ROLES':
+      return { type, get_roles: { roles: getRoles(m) } };
+    case 'GET_MASTER':
+      return { type, get_master: { master_info: m.info, start_time: m.startTime / 1000, elected_time: m.startTime / 1000 } };
+    default:
+      return undefined;
+  }
+}
+
+export function operatorApiRoute(m: Master): Route {
+  return {
+    methods: ['POST'],
+    path: '/api/v1',
+    handler: async (ctx) => {
+      negotiateJson(ctx.req, true);
+      const decoded = decodeMasterCall(await readJsonBody(ctx));
+      if (!decoded.ok) {
+        const what = decoded.stage === 'decode' ? 'Failed to convert JSON into Call protobuf' : 'Failed to validate master::Call';
+        throw new InvalidArgumentError(`${what}: ${formatDecodeErrors(decoded.errors)}`);
+      }
+      const call = decoded.value;
+      if (call.type === 'SUBSCRIBE') {
+        subscribeOperator(m, ctx.res);
+        return RESPONDED;
+      }
+      const response = respond(m, call.type as MasterResponse['type']);
+      if (response === undefined) throw new AgoraError('NOT_IMPLEMENTED', 501, `Call ${call.type} is not implemented by this master yet`);
+      sendJson(ctx.res, 200, encodeMasterResponse(response));
+      return RESPONDED;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// startMaster: builds a master, binds its HTTP server and starts the allocation loop. Used by
+// `agora master` (main.ts) and by in-process tests, which pass port 0, small intervals and
+// maybe a ManualClock.
+import { hostname as osHostname } from 'node:os';
+import { SystemClock } from '../common/clock.ts';
+import { HttpServer } from '../common/http/server.ts';
+import { MasterIds, newUuid } from '../common/ids.ts';
+import { silentLogger } from '../common/log.ts';
+import { Metrics } from '../common/metrics.ts';
+import { agentApiRoute } from './http/agent-api.ts';
+import { readSideRoutes } from './http/routes.ts';
+import { schedulerApiRoute } from './http/scheduler-api.ts';
+import { Master } from './master.ts';
+import { buildMasterInfo } from './master-info.ts';
+import { registerMasterMetrics } from './master-metrics.ts';
+import { makeOffers } from './offers.ts';
+import { resolveOptions, type MasterOptions } from './options.ts';
+import { InMemoryRegistry } from './registry.ts';
+
+export type RunningMaster = {
+  /** `http://ip:port` */
+  readonly url: string;
+  readonly port: number;
+  readonly masterId: string;
+  /** The master itself, for tests that inspect its state. */
+  readonly master: Master;
+  stop(): Promise<void>;
+};
+
+export async function startMaster(options: MasterOptions = {}): Promise<RunningMaster> {
+  const resolved = resolveOptions(options, osHostname());
+  const clock = options.clock ?? new SystemClock();
+  const log = options.logger ?? silentLogger();
+  const masterId = options.masterId ?? newUuid();
+  const server = new HttpServer({ processId: 'master', logger: log });
+  const address = await server.listen(resolved.port, resolved.ip);
+  const port = address.port;
+  const metrics = new Metrics();
+  const master = new Master(
+    {
+      options: resolved,
+      clock,
+      log,
+      metrics,
+      ids: new MasterIds(masterId),
+      registry: options.registry ?? new InMemoryRegistry(),
+      info: buildMasterInfo({ id: masterId, ip: resolved.ip, port, hostname: resolved.hostname }),
+    },
+    makeOffers,
+  );
+  server.route(schedulerApiRoute(master));
+  server.route(agentApiRoute(master));
+  for (const route of readSideRoutes(master)) server.route(route);
+  registerMasterMetrics(master);
+  master.allocation.start();
+  let stopped = false;
+  return {
+    url: `http://${resolved.ip}:${port}`,
+    port,
+    masterId,
+    master,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      master.stop();
+      await server.close();
+    },
+  };
+}
