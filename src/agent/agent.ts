@@ -521,14 +521,18 @@ export class Agent {
         const message = pending?.message ?? termination?.message ?? `Executor ${describeWaitStatus(termination?.status)}`;
         this.#statusUpdate(framework.id, executor.id, this.#agentStatus(taskId, state, reason, message, executor.id));
       }
-      void this.#link.send({
-        type: 'EXITED_EXECUTOR',
-        exited_executor: {
-          framework_id: { value: framework.id },
-          executor_id: { value: executor.id },
-          ...(termination?.status !== undefined ? { status: termination.status } : {}),
-        },
-      });
+      // As Mesos: the master knows only executors the framework asked for, so a command
+      // executor's exit is reported through its task's update alone, never as a FAILURE event.
+      if (!executor.isCommandExecutor) {
+        void this.#link.send({
+          type: 'EXITED_EXECUTOR',
+          exited_executor: {
+            framework_id: { value: framework.id },
+            executor_id: { value: executor.id },
+            ...(termination?.status !== undefined ? { status: termination.status } : {}),
+          },
+        });
+      }
     }
     this.#maybeCompleteExecutor(framework, executor);
   }
