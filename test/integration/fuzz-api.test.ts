@@ -150,3 +150,42 @@ test(`fuzz the master and agent JSON APIs (seed ${SEED})`, { timeout: 300_000 },
   assert.equal(master.child.exitCode, null);
   assert.equal(agent.child.exitCode, null);
 });
+
+const GET_PATHS = ['/state', '/master/state', '/slave(1)/state', '/state-summary', '/master/tasks', '/master/frameworks', '/master/slaves', '/master/roles', '/metrics/snapshot', '/metrics', '/health', '/version', '/flags', '/redirect', '/monitor/statistics', '/files/browse', '/files/read', '/files/download', '/files/debug', '/master/redirect/x', '/api/v1', '/'];
+const QUERY_KEYS = ['jsonp', 'path', 'offset', 'length', 'limit', 'order', 'framework_id', 'task_id', 'slave_id', 'timeout'];
+const QUERY_VALUES = ['', '-1', '0', '99999999999999999999', 'NaN', 'asc', 'des', '..', '../../etc/passwd', '/', '%ff', '%', 'cb', 'a(b)', 'x'.repeat(3000), '\u0000'];
+
+/** A random request path: known routes, their prefixes, garbage and broken percent-escapes. */
+function randomPath(r: () => number): string {
+  let path = pick(r, GET_PATHS);
+  const roll = r();
+  if (roll < 0.15) path += pick(r, ['%ff', '%', '%E0%A4%A', '/%2e%2e/%2e%2e', '//', '/x'.repeat(50)]);
+  else if (roll < 0.2) path = '/' + Array.from({ length: 1 + Math.floor(r() * 20) }, () => String.fromCharCode(33 + Math.floor(r() * 94))).join('').replace(/[?#]/g, '');
+  const params = Array.from({ length: Math.floor(r() * 4) }, () => `${pick(r, QUERY_KEYS)}=${pick(r, QUERY_VALUES)}`);
+  return params.length > 0 ? `${path}?${params.join('&')}` : path;
+}
+
+test(`fuzz request paths and query strings (seed ${SEED})`, { timeout: 120_000 }, async () => {
+  const r = prng(SEED ^ 0x5bd1e995);
+  const statuses: Record<number, number> = {};
+  for (let i = 0; i < 1500; i++) {
+    const base = i % 2 === 0 ? masterUrl : agentUrl;
+    const path = randomPath(r);
+    let res: Response;
+    try {
+      res = await fetch(base + path, { redirect: 'manual' });
+    } catch (err) {
+      // fetch itself refuses some URLs before sending; that is not the server's doing.
+      if (err instanceof TypeError && !String(err.cause ?? '').includes('ECONNREFUSED')) continue;
+      throw new Error(`GET ${path} (seed ${SEED}): ${String(err)}`);
+    }
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    const text = await res.text();
+    assert.ok(res.status < 500 || res.status === 501, `GET ${path} (seed ${SEED}): ${res.status} ${text.slice(0, 200)}`);
+  }
+  console.log('GET status counts', JSON.stringify(statuses));
+  assert.equal((await fetch(`${masterUrl}/health`)).status, 200);
+  assert.equal((await fetch(`${agentUrl}/health`)).status, 200);
+  assert.equal(master.child.exitCode, null);
+  assert.equal(agent.child.exitCode, null);
+});

@@ -102,6 +102,15 @@ test('event streams are RecordIO with the given headers; client close is noticed
   assert.equal(s.send({ type: 'HEARTBEAT' }), false);
 });
 
+test('a malformed percent-escape in the path is a 400, not a crash', async () => {
+  for (const p of ['/%ff', '/master/%E0%A4%A', '/state%']) {
+    const r = await fetch(base + p);
+    assert.equal(r.status, 400, p);
+    assert.equal(await r.text(), 'Malformed request URL');
+  }
+  assert.equal((await fetch(base + '/state')).status, 200);
+});
+
 test('a malformed client gets 400 and the server keeps serving', async () => {
   const reply = await new Promise<string>((resolve) => {
     const sock = connect(port, '127.0.0.1', () => sock.write('THIS IS NOT HTTP\r\n\r\n'));

@@ -56,7 +56,13 @@ export class HttpServer {
     this.#options = options;
     this.#log = options.logger;
     this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-      void this.#dispatch(req, res);
+      // #dispatch answers every error itself; this catch is the last line of defence, so that a
+      // bug on some unexpected path costs one request, not the daemon.
+      this.#dispatch(req, res).catch((err: unknown) => {
+        this.#log.error({ err }, 'unhandled error while dispatching a request');
+        if (!res.headersSent) sendText(res, 500, 'Internal server error');
+        else res.destroy();
+      });
     });
     // A client that sends garbage gets a 400 and is disconnected; the server goes on.
     this.#server.on('clientError', (err, socket) => {
@@ -99,12 +105,15 @@ export class HttpServer {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
+    let pathname: string;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
+      pathname = decodeURIComponent(url.pathname);
     } catch {
+      // A bad percent-escape (`/%ff`) must cost the client a 400, never the process.
       return sendText(res, 400, 'Malformed request URL');
     }
-    const path = this.#localPath(decodeURIComponent(url.pathname));
+    const path = this.#localPath(pathname);
     const route = this.#routes.get(path);
     if (!route) return sendText(res, 404, '');
     const method = (req.method ?? 'GET') as HttpMethod;
