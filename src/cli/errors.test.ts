@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentUnreachableError, ApiError, MasterUnreachableError, ProtocolError } from '../client/index.ts';
 import { InvalidArgumentError, NotFoundError } from '../common/errors.ts';
+import { errorForResponse, SchedulerUnreachableError, SubscriptionError, SubscriptionLostError } from '../scheduler/index.ts';
 import { EXIT } from './command.ts';
 import { describeError, exitCodeFor, UsageError } from './errors.ts';
 
@@ -23,4 +24,20 @@ test('an unreachable master is explained with a hint', () => {
   assert.match(text, /cannot reach the master at http:\/\/m:5050\/api\/v1: connection refused/);
   assert.match(text, /agora dev/);
   assert.equal(describeError(new ApiError(400, 'bad call', 'http://m/api/v1')), 'http://m/api/v1 answered 400: bad call');
+});
+
+test('framework SDK errors: unreachable, 503 and a lost subscription are 69; refusals 1', () => {
+  const unreachable = new SchedulerUnreachableError('http://m:5050/api/v1/scheduler', 'connection refused');
+  assert.equal(exitCodeFor(unreachable), EXIT.UNAVAILABLE);
+  assert.match(describeError(unreachable), /^cannot reach the master at http:\/\/m:5050\/api\/v1\/scheduler: connection refused\nIs it running\?/);
+  const lost = new SubscriptionLostError('http://m:5050/api/v1/scheduler', 'the master closed the event stream');
+  assert.equal(exitCodeFor(lost), EXIT.UNAVAILABLE);
+  assert.equal(describeError(lost), 'lost the subscription to the master at http://m:5050/api/v1/scheduler: the master closed the event stream');
+  assert.equal(exitCodeFor(errorForResponse(503, 'No leader elected', { call: 'SUBSCRIBE' })), EXIT.UNAVAILABLE);
+  const refused = errorForResponse(400, "Role 'x/' is invalid", { call: 'SUBSCRIBE' });
+  assert.equal(exitCodeFor(refused), EXIT.FAILURE);
+  assert.equal(describeError(refused), "the master answered SUBSCRIBE with 400: Role 'x/' is invalid");
+  const ended = new SubscriptionError('Framework has been removed');
+  assert.equal(exitCodeFor(ended), EXIT.FAILURE);
+  assert.equal(describeError(ended), 'the master refused the framework: Framework has been removed');
 });

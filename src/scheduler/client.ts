@@ -6,6 +6,7 @@
 //                            │   ▼ (backoff, next master)    │ 5 x heartbeat_interval_seconds
 //                            └── reconnecting ◀──────────────┘ (re-SUBSCRIBE with the framework id)
 //   any ──ERROR event, 4xx on SUBSCRIBE, close()──▶ closed
+//   connecting/subscribed ──any failure, with `reconnect: false`──▶ closed (with the error)
 //
 // SUBSCRIBE is a long-lived POST whose response is the RecordIO event stream; it carries the
 // `Mesos-Stream-Id` that every other call must send back, each on its own request. Requests
@@ -13,7 +14,7 @@
 // remember it. Every timer goes through a Clock.
 import { SystemClock } from '../common/clock.ts';
 import type { Clock, TimerHandle } from '../common/clock.ts';
-import type { AgoraError } from '../common/errors.ts';
+import { AgoraError } from '../common/errors.ts';
 import { silentLogger } from '../common/log.ts';
 import type { Logger } from '../common/log.ts';
 import { decodeSchedulerEvent, encodeSchedulerCall, RecordIODecoder } from '../protocol/index.ts';
@@ -35,13 +36,16 @@ import { buildCall, subscribeCall } from './calls.ts';
 import type { FilterOptions, IdLike, SubscribeOptions } from './calls.ts';
 import {
   ClientClosedError,
+  describeNetworkFailure,
   errorForResponse,
   NotSubscribedError,
   SchedulerHttpError,
-  SchedulerUnavailableError,
+  SchedulerUnreachableError,
   SubscriptionError,
+  SubscriptionLostError,
 } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
+import { firstErrorMessage, postJson } from './http.ts';
 import { resolveRedirect, schedulerUrl } from './leader.ts';
 
 export type SchedulerClientOptions = {
@@ -66,6 +70,20 @@ export type SchedulerClientOptions = {
   headers?: Record<string, string>;
   /** Jitter source in [0, 1); Math.random by default. */
   random?: () => number;
+  /**
+   * Keep the framework subscribed through failures (default true): retry SUBSCRIBE with backoff
+   * and re-subscribe after the stream is lost. With false the first failure closes the client
+   * with its error (subscribe() rejects, event iterators throw): for short-lived frameworks
+   * (failover_timeout 0, such as `agora run`) that the master removes as soon as they
+   * disconnect, so that re-subscribing could not succeed anyway.
+   */
+  reconnect?: boolean;
+  /**
+   * How long a request may wait for the master's answer (the response headers; for SUBSCRIBE,
+   * the start of the event stream) before it fails with SchedulerUnreachableError. Default: no
+   * limit, as the Mesos scheduler library.
+   */
+  requestTimeoutMs?: number;
 };
 
 export type ClientState = 'idle' | 'connecting' | 'subscribed' | 'reconnecting' | 'closed';
@@ -91,6 +109,8 @@ export class SchedulerClient {
   readonly #callRetries: number;
   readonly #headers: Record<string, string>;
   readonly #random: () => number;
+  readonly #reconnect: boolean;
+  readonly #requestTimeoutMs: number | undefined;
 
   #state: ClientState = 'idle';
   #frameworkInfo: FrameworkInfo | undefined;
@@ -126,6 +146,9 @@ export class SchedulerClient {
     this.#callRetries = options.callRetries ?? 3;
     this.#headers = { ...options.headers };
     this.#random = options.random ?? Math.random;
+    this.#reconnect = options.reconnect ?? true;
+    if (options.requestTimeoutMs !== undefined && !(options.requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive');
+    this.#requestTimeoutMs = options.requestTimeoutMs;
   }
 
   get state(): ClientState {
@@ -212,7 +235,7 @@ export class SchedulerClient {
       if (generation !== this.#generation) return;
       // The master we tried is unreachable: next time ask another one for the leader.
       this.#forgetLeader();
-      this.#retry(`cannot reach the master: ${(err as Error).message}`);
+      this.#retry(err instanceof AgoraError ? err : new SchedulerUnreachableError(this.#currentUrl().href, describeNetworkFailure(err), err));
       return;
     }
     if (generation !== this.#generation) {
@@ -222,14 +245,23 @@ export class SchedulerClient {
     if (response.status !== 200) {
       const text = await response.text().catch(() => '');
       const error = errorForResponse(response.status, text, { call: 'SUBSCRIBE' });
-      if (response.status === 503 || response.status >= 500) this.#retry(error.message);
+      if (response.status >= 500) this.#retry(error);
       else this.#close(error);
       return;
     }
     const streamId = response.headers.get('Mesos-Stream-Id');
     if (!streamId || !response.body) {
-      await response.body?.cancel().catch(() => {});
-      this.#retry('the master answered SUBSCRIBE without a Mesos-Stream-Id');
+      // A refused SUBSCRIBE can be a 200 whose stream holds only an ERROR event (reference §2.1,
+      // form b); Mesos sends a stream id with it, Agora's master does not. Either way the ERROR
+      // says why, and ends the subscription for good.
+      this.#armWatchdog(generation);
+      const refusal = response.body ? await firstErrorMessage(response.body) : undefined;
+      if (generation !== this.#generation) return;
+      if (refusal !== undefined) {
+        this.#close(new SubscriptionError(refusal));
+        return;
+      }
+      this.#retry(new SchedulerHttpError(response.status, 'the master answered SUBSCRIBE without a Mesos-Stream-Id', { call: 'SUBSCRIBE' }));
       return;
     }
     this.#streamId = streamId;
@@ -338,14 +370,22 @@ export class SchedulerClient {
         this.#log.error({ error: (err as Error).message }, 'disconnect handler threw');
       }
     }
-    this.#retry(reason);
+    this.#retry(new SubscriptionLostError(this.#currentUrl().href, reason));
   }
 
-  #retry(reason: string): void {
+  /** Subscribes again after a backoff, or with `reconnect: false` stops with `error`. */
+  #retry(error: AgoraError): void {
     if (this.#state === 'closed') return;
+    // No stream to watch until the next attempt has one.
+    if (this.#watchdog) this.#clock.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+    if (!this.#reconnect) {
+      this.#close(error);
+      return;
+    }
     if (this.#state === 'subscribed') this.#state = 'reconnecting';
     const delay = backoffDelay(this.#attempt++, this.#backoff, this.#random());
-    this.#log.info({ reason, delay_ms: Math.round(delay), attempt: this.#attempt }, 'subscribing again after a delay');
+    this.#log.info({ reason: error.message, delay_ms: Math.round(delay), attempt: this.#attempt }, 'subscribing again after a delay');
     this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#state !== 'closed') void this.#connect();
@@ -360,17 +400,20 @@ export class SchedulerClient {
   // -------------------------------------------------------------------------------------------
   // Transport.
 
-  /** POSTs `body` to the leader (or a configured master), following 307s to the leader. */
+  /** Where the next request goes: the leader once known, else the current configured master. */
+  #currentUrl(): URL {
+    return this.#leader ?? this.#masters[this.#masterIndex]!;
+  }
+
+  /**
+   * POSTs `body` to the leader (or a configured master), following 307s to the leader. A request
+   * that cannot be sent, or gets no answer within `requestTimeoutMs`, throws
+   * SchedulerUnreachableError; one cancelled through `signal` throws the abort error.
+   */
   async #post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    let url = this.#leader ?? this.#masters[this.#masterIndex]!;
+    let url = this.#currentUrl();
     for (let hop = 0; ; hop++) {
-      const response = await fetch(url, {
-        method: 'POST',
-        body,
-        redirect: 'manual',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...this.#headers, ...headers },
-        signal,
-      });
+      const response = await postJson(url, body, { headers: { ...this.#headers, ...headers }, signal, timeoutMs: this.#requestTimeoutMs, clock: this.#clock });
       if (response.status !== 307 && response.status !== 308) return response;
       const next = resolveRedirect(response.headers.get('Location'), url);
       await response.body?.cancel().catch(() => {});
@@ -388,13 +431,7 @@ export class SchedulerClient {
     if (streamId === undefined || this.#state !== 'subscribed') throw new NotSubscribedError(`cannot send ${call.type}: the framework is not subscribed`);
     const body = JSON.stringify(encodeSchedulerCall(call));
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
-      try {
-        response = await this.#post(body, { 'Mesos-Stream-Id': streamId });
-      } catch (err) {
-        if (err instanceof SchedulerHttpError) throw err;
-        throw new SchedulerUnavailableError(`cannot reach the master: ${(err as Error).message}`, { call: call.type });
-      }
+      const response = await this.#post(body, { 'Mesos-Stream-Id': streamId });
       if (response.status === 202 || response.status === 200) {
         await response.body?.cancel().catch(() => {});
         return;

@@ -16,10 +16,37 @@ export class SchedulerForbiddenError extends AgoraError {
   }
 }
 
-/** No leading master could answer: 503 "No leader elected" or still recovering. */
+/**
+ * No master can be talked to right now: 503 "No leader elected" or still recovering. The
+ * subclasses say why more precisely; `instanceof SchedulerUnavailableError` covers them all.
+ */
 export class SchedulerUnavailableError extends AgoraError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('SCHEDULER_UNAVAILABLE', 503, message, details);
+  constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super('SCHEDULER_UNAVAILABLE', 503, message, details, options);
+  }
+}
+
+/** The master could not be reached: connection refused or reset, DNS failure, no answer in time. */
+export class SchedulerUnreachableError extends SchedulerUnavailableError {
+  override readonly code: string = 'SCHEDULER_UNREACHABLE';
+  /** The URL that was tried. */
+  readonly url: string;
+  constructor(url: string, reason: string, cause?: unknown, details: Record<string, unknown> = {}) {
+    super(`cannot reach the master at ${url}: ${reason}`, { ...details, url }, { cause });
+    this.url = url;
+  }
+}
+
+/**
+ * The subscription was lost (the event stream broke or went silent) and the client was told not
+ * to reconnect (`reconnect: false`), so it stopped.
+ */
+export class SubscriptionLostError extends SchedulerUnavailableError {
+  override readonly code: string = 'SUBSCRIPTION_LOST';
+  readonly url: string;
+  constructor(url: string, reason: string) {
+    super(`lost the subscription to the master at ${url}: ${reason}`, { url });
+    this.url = url;
   }
 }
 
@@ -63,4 +90,30 @@ export function errorForResponse(status: number, body: string, details: Record<s
   if (status === 403) return new SchedulerForbiddenError(message, withStatus);
   if (status === 503) return new SchedulerUnavailableError(message, withStatus);
   return new SchedulerHttpError(status, message, withStatus);
+}
+
+/**
+ * A short description of why a request could not be sent (`ECONNREFUSED` -> "connection
+ * refused"). fetch() hides the socket error in `cause` behind a bare "fetch failed".
+ */
+export function describeNetworkFailure(err: unknown): string {
+  const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
+  switch ((cause as { code?: unknown } | undefined)?.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'UND_ERR_SOCKET':
+      return 'connection closed';
+    default:
+      return cause instanceof Error && cause.message ? cause.message : String(cause);
+  }
 }

@@ -6,13 +6,16 @@ export { buildCall, subscribeCall, wireId } from './calls.ts';
 export type { FilterOptions, IdLike, SubscribeOptions } from './calls.ts';
 export {
   ClientClosedError,
+  describeNetworkFailure,
   errorForResponse,
   NotSubscribedError,
   SchedulerCallError,
   SchedulerForbiddenError,
   SchedulerHttpError,
   SchedulerUnavailableError,
+  SchedulerUnreachableError,
   SubscriptionError,
+  SubscriptionLostError,
 } from './errors.ts';
 export { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 export type { BackoffPolicy } from './backoff.ts';

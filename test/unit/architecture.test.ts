@@ -30,7 +30,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ['protocol', 'common'],
   dev: ['protocol', 'common', 'client'],
   sim: ['protocol', 'common', 'client', 'scheduler'],
-  cli: ['protocol', 'common', 'client'],
+  cli: ['protocol', 'common', 'client', 'scheduler'],
 };
 
 /** Modules that hold pure decision logic: state and time in, decisions out. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { AgentClient, parseMasterAddress } from '../../client/index.ts';
+import { SchedulerClient } from '../../scheduler/index.ts';
 import type { Command } from '../command.ts';
 import { reportError } from '../errors.ts';
 import { MASTER_OPTIONS_HELP, masterAddress, requestTimeoutMs } from '../options.ts';
 import { parseRunArgs } from '../run/run-args.ts';
-import { subscribeFramework } from '../run/scheduler-http.ts';
 import { runTask } from '../run/session.ts';
 
 const PATH = ['run'];
@@ -42,15 +42,23 @@ is killed by signal S; 130 after Ctrl-C (which kills the task; press it twice no
   async run(args, io) {
     const onSignal = new Set<() => void>();
     const forward = () => onSignal.forEach((h) => h());
+    let scheduler: SchedulerClient | undefined;
     try {
       const parsed = parseRunArgs(args);
       const timeoutMs = requestTimeoutMs(parsed);
       const spec = { ...parsed.spec, taskId: `${parsed.spec.name}.${randomBytes(4).toString('hex')}` };
-      // SUBSCRIBE follows a redirect to the leading master; later calls go there directly.
-      const masterUrl = parseMasterAddress(masterAddress(parsed));
+      scheduler = new SchedulerClient({
+        // Any master: a non-leading one redirects to the leader, which later calls go to directly.
+        master: parseMasterAddress(masterAddress(parsed)),
+        // The session acknowledges each update once it has reported it.
+        autoAcknowledge: false,
+        // failover_timeout is 0: once disconnected the framework is gone, so fail, do not retry.
+        reconnect: false,
+        requestTimeoutMs: timeoutMs,
+      });
       process.on('SIGINT', forward).on('SIGTERM', forward);
       return await runTask(spec, {
-        connect: (info) => subscribeFramework(masterUrl, info, timeoutMs),
+        scheduler,
         agent: (url) => new AgentClient(url, { timeoutMs }),
         stdout: io.stdout,
         stderr: io.stderr,
@@ -67,6 +75,8 @@ is killed by signal S; 130 after Ctrl-C (which kills the task; press it twice no
       return reportError(io, PATH, err);
     } finally {
       process.off('SIGINT', forward).off('SIGTERM', forward);
+      // Normally closed by TEARDOWN already; this makes sure no open stream keeps us alive.
+      scheduler?.close();
     }
   },
 };

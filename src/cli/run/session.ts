@@ -2,17 +2,20 @@
 // launch one command task, copy its output, report its status updates, then tear the framework
 // down and end with the task's exit code.
 //
-//   subscribed --OFFERS(fits)--> launched --UPDATE(terminal)--> done: exit code of the status
-//        |                          |
-//        +-- no fitting offer       +-- interrupt: KILL, wait for the terminal update (bounded)
-//            within the offer           then done with 128 + SIGINT
-//            timeout: done (69)
+//   subscribing --SUBSCRIBED--> subscribed --OFFERS(fits)--> launched --UPDATE(terminal)--> done:
+//        |                          |                           |          exit code of the status
+//        +-- interrupt: done (130)  +-- no fitting offer        +-- interrupt: KILL, wait for the
+//                                       within the offer            terminal update (bounded)
+//                                       timeout: done (69)          then done with 128 + SIGINT
+//
+// The framework speaks through the framework SDK (src/scheduler); the session needs only the
+// calls in `RunScheduler`, so tests hand it a fake.
 import type { Writable } from 'node:stream';
 import type { AgentClient } from '../../client/index.ts';
 import { isTerminalTaskState, type FrameworkInfo, type Offer, type TaskStatus, type ValidSchedulerEvent } from '../../protocol/index.ts';
+import type { SchedulerClient } from '../../scheduler/index.ts';
 import { EXIT } from '../command.ts';
 import { describeError, exitCodeFor } from '../errors.ts';
-import type { FrameworkConnection } from './framework.ts';
 import { OutputPump } from './output-pump.ts';
 import { agentUrlFromOffer, buildTaskInfo, exitCodeForStatus, pickResources, type RunSpec } from './task-spec.ts';
 
@@ -23,8 +26,16 @@ const REFUSE_AFTER_LAUNCH_SECONDS = 3600;
 /** How long to wait for the task to die after a KILL before giving up on it. */
 const KILL_GRACE_MS = 15_000;
 
+/**
+ * What the session uses of the SDK's SchedulerClient. Construct that client with
+ * `autoAcknowledge: false` (the session acknowledges each update after reporting it) and
+ * `reconnect: false` (with failover_timeout 0 the framework is gone once disconnected).
+ */
+export type RunScheduler = Pick<SchedulerClient, 'state' | 'events' | 'subscribe' | 'launch' | 'decline' | 'acknowledge' | 'kill' | 'teardown' | 'close'>;
+
 export type RunDeps = {
-  connect(info: FrameworkInfo): Promise<FrameworkConnection>;
+  /** A scheduler client that has not subscribed yet. */
+  scheduler: RunScheduler;
   /** An agent client for the agent at `baseUrl` (to read the sandbox). */
   agent(baseUrl: string): AgentClient;
   stdout: Writable;
@@ -48,28 +59,53 @@ export async function runTask(spec: RunSpec, deps: RunDeps): Promise<number> {
     // Removed as soon as we disconnect, so a crashed `agora run` leaves no task behind.
     failover_timeout: 0,
   };
-  const connection = await deps.connect(info);
-  return new RunSession(spec, deps, connection).run();
+  const { scheduler } = deps;
+  // Iterate from before SUBSCRIBE: offers may follow SUBSCRIBED in the same chunk of the stream.
+  const events = scheduler.events();
+  let interrupted = false;
+  const removeInterruptHandler = deps.onInterrupt(() => {
+    interrupted = true;
+    scheduler.close();
+  });
+  let frameworkId: string;
+  try {
+    frameworkId = (await scheduler.subscribe(info)).framework_id.value;
+  } catch (err) {
+    if (!interrupted) throw err;
+    say(deps, { event: 'interrupted' }, 'interrupted before the framework was subscribed');
+    return INTERRUPTED;
+  } finally {
+    removeInterruptHandler();
+  }
+  return new RunSession(spec, deps, frameworkId, events).run();
+}
+
+function say(deps: RunDeps, json: Record<string, unknown>, text: string): void {
+  deps.stderr.write(deps.json ? JSON.stringify(json) + '\n' : `agora run: ${text}\n`);
 }
 
 class RunSession {
   readonly #spec: RunSpec;
   readonly #deps: RunDeps;
-  readonly #conn: FrameworkConnection;
+  readonly #scheduler: RunScheduler;
+  readonly #frameworkId: string;
+  readonly #events: AsyncIterableIterator<ValidSchedulerEvent>;
   #launchedOn: { agentId: string; pump: OutputPump | undefined } | undefined;
   #finish!: (code: number) => void;
   readonly #done = new Promise<number>((resolve) => (this.#finish = resolve));
   #finished = false;
   #killRequested = false;
 
-  constructor(spec: RunSpec, deps: RunDeps, conn: FrameworkConnection) {
+  constructor(spec: RunSpec, deps: RunDeps, frameworkId: string, events: AsyncIterableIterator<ValidSchedulerEvent>) {
     this.#spec = spec;
     this.#deps = deps;
-    this.#conn = conn;
+    this.#scheduler = deps.scheduler;
+    this.#frameworkId = frameworkId;
+    this.#events = events;
   }
 
   async run(): Promise<number> {
-    this.#say({ event: 'subscribed', framework_id: this.#conn.frameworkId }, `subscribed as framework ${this.#conn.frameworkId}`);
+    this.#say({ event: 'subscribed', framework_id: this.#frameworkId }, `subscribed as framework ${this.#frameworkId}`);
     const offerTimer = setTimeout(() => this.#noOffer(), this.#deps.offerTimeoutMs);
     const removeInterruptHandler = this.#deps.onInterrupt(() => void this.#interrupted());
     void this.#consume();
@@ -77,10 +113,13 @@ class RunSession {
     clearTimeout(offerTimer);
     removeInterruptHandler();
     await this.#launchedOn?.pump?.finish();
+    // A closed client has nothing left to tear down: the master ended the subscription (an ERROR
+    // event) or the connection is gone, and with failover_timeout 0 the framework with it.
+    if (this.#scheduler.state === 'closed') return code;
     try {
-      await this.#conn.teardown();
+      await this.#scheduler.teardown();
     } catch (err) {
-      this.#say({ event: 'teardown_failed', error: String(err) }, `could not tear down framework ${this.#conn.frameworkId}: ${String(err)}`);
+      this.#say({ event: 'teardown_failed', error: describeError(err) }, `could not tear down framework ${this.#frameworkId}: ${describeError(err)}`);
     }
     return code;
   }
@@ -93,11 +132,10 @@ class RunSession {
 
   async #consume(): Promise<void> {
     try {
-      for await (const event of this.#conn.events()) {
-        // NOTE: keep reading after the end instead of breaking out: leaving the loop would close
-        // the subscription, and with failover_timeout 0 the master would remove the framework
-        // before our TEARDOWN. teardown() ends the stream.
-        if (!this.#finished) await this.#handle(event);
+      // Leaving the loop only detaches this iterator; the subscription lasts until teardown().
+      for await (const event of this.#events) {
+        if (this.#finished) break;
+        await this.#handle(event);
       }
       if (!this.#finished) {
         this.#say({ event: 'disconnected' }, 'the master closed the framework connection');
@@ -140,7 +178,7 @@ class RunSession {
       const agentId = offer.agent_id.value;
       const task = buildTaskInfo(this.#spec, agentId, resources);
       this.#launchedOn = { agentId, pump: undefined };
-      await this.#conn.launch(offer.id.value, task, { refuse_seconds: REFUSE_AFTER_LAUNCH_SECONDS });
+      await this.#scheduler.launch([offer.id], [task], { refuseSeconds: REFUSE_AFTER_LAUNCH_SECONDS });
       const agentUrl = agentUrlFromOffer(offer);
       this.#say(
         { event: 'launched', task_id: this.#spec.taskId, agent_id: agentId, agent_url: agentUrl ?? null },
@@ -148,7 +186,7 @@ class RunSession {
       );
       if (agentUrl) {
         const pump = new OutputPump(
-          { agent: this.#deps.agent(agentUrl), frameworkId: this.#conn.frameworkId, taskId: this.#spec.taskId },
+          { agent: this.#deps.agent(agentUrl), frameworkId: this.#frameworkId, taskId: this.#spec.taskId },
           { stdout: this.#deps.stdout, stderr: this.#deps.stderr },
           this.#deps.pollMs,
         );
@@ -159,7 +197,7 @@ class RunSession {
     if (decline.length > 0) {
       // Before launch, a short refusal so a fitting agent can be offered again soon.
       const refuse = this.#launchedOn ? REFUSE_AFTER_LAUNCH_SECONDS : 1;
-      await this.#conn.decline(decline, { refuse_seconds: refuse });
+      await this.#scheduler.decline(decline, { refuseSeconds: refuse });
     }
   }
 
@@ -170,7 +208,8 @@ class RunSession {
       { event: 'status', task_id: status.task_id.value, state: status.state, message: status.message ?? null, reason: status.reason ?? null },
       `task ${status.task_id.value} is ${status.state}${detail ? `: ${detail}` : ''}`,
     );
-    await this.#conn.acknowledge(status);
+    // Only updates from an executor carry a uuid and need an ACK; the master's own have none.
+    if (status.uuid !== undefined && status.agent_id !== undefined) await this.#scheduler.acknowledge(status.agent_id, status.task_id, status.uuid);
     if (!isTerminalTaskState(status.state)) return;
     this.#end(this.#killRequested ? INTERRUPTED : exitCodeForStatus(status));
   }
@@ -197,13 +236,13 @@ class RunSession {
     const timer = setTimeout(() => this.#end(INTERRUPTED), KILL_GRACE_MS);
     timer.unref();
     try {
-      await this.#conn.kill(this.#spec.taskId, this.#launchedOn.agentId);
+      await this.#scheduler.kill(this.#spec.taskId, this.#launchedOn.agentId);
     } catch {
       this.#end(INTERRUPTED);
     }
   }
 
   #say(json: Record<string, unknown>, text: string): void {
-    this.#deps.stderr.write(this.#deps.json ? JSON.stringify(json) + '\n' : `agora run: ${text}\n`);
+    say(this.#deps, json, text);
   }
 }
