@@ -15,7 +15,9 @@
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { AgentCallError } from './agent-client.ts';
 import type { EventStream, StreamHandlers } from './agent-client.ts';
-import { noCheckers } from './checks.ts';
+import { readTaskChecks } from './check-spec.ts';
+import type { TaskChecks } from './check-spec.ts';
+import { createTaskCheckers } from './checker.ts';
 import type { CheckerFactory, TaskChecker } from './checks.ts';
 import type { ExecutorConfig } from './config.ts';
 import { shutdownGraceMs } from './kill-plan.ts';
@@ -53,6 +55,7 @@ export type CommandExecutorOptions = {
   newUuid: () => string;
   /** Ends the process; called exactly once. */
   exit: (code: number) => void;
+  /** Health checks and checks; the real ones (checker.ts) by default. */
   checkers?: CheckerFactory;
   /** Jitter source for the re-subscribe backoff; Math.random by default. */
   random?: () => number;
@@ -98,7 +101,7 @@ export class CommandExecutor {
   constructor(options: CommandExecutorOptions) {
     this.#o = options;
     this.#id = { frameworkId: options.config.frameworkId, executorId: options.config.executorId };
-    this.#checkers = options.checkers ?? noCheckers;
+    this.#checkers = options.checkers ?? createTaskCheckers({ clock: options.clock, log: options.log });
   }
 
   start(): void {
@@ -211,7 +214,8 @@ export class CommandExecutor {
       case 'LAUNCH': {
         const task = event.task;
         log.info('launching task', { task_id: task.taskId });
-        this.#apply({ kind: 'launch', task, spec: buildLaunchSpec(task, this.#o.taskEnv, this.#o.config.sandbox) });
+        const { taskEnv, config } = this.#o;
+        this.#apply({ kind: 'launch', task, spec: buildLaunchSpec(task, taskEnv, config.sandbox), checks: readTaskChecks(task, taskEnv, config.sandbox) });
         return;
       }
       case 'LAUNCH_GROUP':
@@ -316,7 +320,7 @@ export class CommandExecutor {
         this.#clearTimer('max_completion');
         return;
       case 'start_checks':
-        this.#startChecks();
+        this.#startChecks(effect.checks);
         return;
       case 'stop_checks':
         this.#checker?.stop();
@@ -344,14 +348,19 @@ export class CommandExecutor {
     }
   }
 
-  #startChecks(): void {
+  #startChecks(checks: TaskChecks): void {
     const task = this.#machine.task;
     const pid = this.#process.pid;
     if (task === undefined || pid === undefined) return;
-    this.#checker = this.#checkers({ task, pid, report: (r) => this.#apply({ kind: 'health', healthy: r.healthy, killTask: r.killTask }) });
-    if (this.#checker === undefined && (task.healthCheck !== undefined || task.check !== undefined)) {
-      this.#o.log.warn('task health checks and checks are not supported yet; the task runs unchecked', { task_id: task.taskId });
-    }
+    this.#checker?.stop();
+    this.#checker = this.#checkers({
+      taskId: task.taskId,
+      pid,
+      checks,
+      reportHealth: (r) => this.#apply({ kind: 'health', healthy: r.healthy, killTask: r.killTask }),
+      reportCheck: (status) => this.#apply({ kind: 'check', status }),
+    });
+    this.#o.log.info('task checks started', { task_id: task.taskId, health_check: checks.health?.probe.type, check: checks.check?.probe.type });
   }
 
   #sendUpdate(effect: Extract<TaskEffect, { kind: 'update' }>): void {
@@ -360,7 +369,7 @@ export class CommandExecutor {
     const update = statusUpdate(this.#id, { ...fields, uuid, timestamp: this.#o.clock.now() / 1000 });
     this.#unacknowledged.set(uuid, update);
     this.#lastUuid = uuid;
-    this.#o.log.info('sending status update', { task_id: effect.taskId, state: effect.state, uuid, message: effect.message });
+    this.#o.log.info('sending status update', { task_id: effect.taskId, state: effect.state, uuid, message: effect.message, reason: effect.reason, healthy: effect.healthy });
     if (this.#connection === 'subscribed') {
       this.#queue.push(update);
       this.#drain();

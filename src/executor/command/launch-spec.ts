@@ -7,7 +7,7 @@
 // variables, then MESOS_TASK_ID, MESOS_SANDBOX and MESOS_ALLOCATION_ROLE. The working directory is
 // the sandbox. SECRET variables need a secret resolver, which Agora does not have yet: rather
 // than start the task without a variable it asked for, the task fails with a clear message.
-import type { LaunchedTask } from './wire.ts';
+import type { LaunchedTask, TaskCommand } from './wire.ts';
 
 export type LaunchSpec = {
   /** The executable: a path, or a name looked up on PATH. */
@@ -50,18 +50,32 @@ export function buildLaunchSpec(task: LaunchedTask, executorEnv: Readonly<Record
     };
   }
 
+  const env = taskEnvironment(task, executorEnv, sandbox);
+  return { ok: true, spec: commandSpec({ ...command, value: command.value }, env, sandbox) };
+}
+
+/**
+ * The task's environment: the executor's own minus its credentials, overlaid with the task's
+ * VALUE variables, then MESOS_TASK_ID, MESOS_SANDBOX and MESOS_ALLOCATION_ROLE. COMMAND checks
+ * start from it too (check-spec.ts).
+ */
+export function taskEnvironment(task: LaunchedTask, executorEnv: Readonly<Record<string, string | undefined>>, sandbox: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(executorEnv)) {
     if (value !== undefined && !EXECUTOR_ONLY_VARIABLES.includes(name)) env[name] = value;
   }
-  for (const variable of command.variables) env[variable.name] = variable.value;
+  for (const variable of task.command?.variables ?? []) if (variable.type === 'VALUE') env[variable.name] = variable.value;
   env.MESOS_TASK_ID = task.taskId;
   env.MESOS_SANDBOX = sandbox;
   if (task.allocationRole !== undefined) env.MESOS_ALLOCATION_ROLE = task.allocationRole;
+  return env;
+}
 
-  if (command.shell) return { ok: true, spec: { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh', env, cwd: sandbox } };
+/** How a CommandInfo with a value runs: `sh -c value`, or `value` with `arguments` as argv. */
+export function commandSpec(command: TaskCommand & { value: string }, env: Record<string, string>, cwd: string): LaunchSpec {
+  if (command.shell) return { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh', env, cwd };
   // NOTE: Mesos passes `arguments` as the whole argv, so an empty list gives the program an empty
   // argv; Node cannot spawn with no argv[0], so we fall back to the executable's name.
   const [argv0, ...args] = command.arguments;
-  return { ok: true, spec: { file: command.value, args, argv0: argv0 ?? command.value, env, cwd: sandbox } };
+  return { file: command.value, args, argv0: argv0 ?? command.value, env, cwd };
 }

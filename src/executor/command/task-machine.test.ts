@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { INITIAL_TASK_MACHINE, step } from './task-machine.ts';
 import type { TaskEffect, TaskInput, TaskMachine } from './task-machine.ts';
 import type { LaunchSpec } from './launch-spec.ts';
+import type { TaskChecks } from './check-spec.ts';
 import type { LaunchedTask } from './wire.ts';
 
 const SPEC: LaunchSpec = { file: '/bin/sh', args: ['-c', 'sleep 30'], argv0: 'sh', env: {}, cwd: '/sb' };
+const NO_CHECKS = { ok: true, checks: {} } as const;
 
 function task(extra: Partial<LaunchedTask> = {}): LaunchedTask {
   return {
@@ -39,7 +41,7 @@ const states = (effects: TaskEffect[]): string[] => effects.flatMap((e) => (e.ki
 test('launch → STARTING, spawn; spawned → RUNNING; exit 3 → FAILED and wait for the ack', () => {
   const { machine, effects } = run([
     [0, { kind: 'subscribed', taskKillingCapable: false }],
-    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [1, { kind: 'spawned' }],
     [5, { kind: 'exited', exit: { code: 3, signal: null } }],
   ]);
@@ -58,14 +60,14 @@ test('launch → STARTING, spawn; spawned → RUNNING; exit 3 → FAILED and wai
 });
 
 test('an invalid command fails the task after STARTING, without spawning', () => {
-  const { effects } = run([[0, { kind: 'launch', task: task(), spec: { ok: false, message: 'nope' } }]]);
+  const { effects } = run([[0, { kind: 'launch', task: task(), spec: { ok: false, message: 'nope' }, checks: NO_CHECKS }]]);
   assert.deepEqual(states(effects), ['TASK_STARTING', 'TASK_FAILED']);
   assert.ok(!effects.some((e) => e.kind === 'spawn'));
 });
 
 test('a spawn failure fails the task without TASK_RUNNING', () => {
   const { effects } = run([
-    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawn_failed', message: 'spawn nope ENOENT' }],
   ]);
   assert.deepEqual(states(effects), ['TASK_STARTING', 'TASK_FAILED']);
@@ -73,7 +75,7 @@ test('a spawn failure fails the task without TASK_RUNNING', () => {
 
 test('kill: SIGTERM then SIGKILL after the KILL event grace period; TASK_KILLED at exit', () => {
   const { effects } = run([
-    [0, { kind: 'launch', task: task({ killPolicyGraceNs: 30e9 }), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task({ killPolicyGraceNs: 30e9 }), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [100, { kind: 'kill', taskId: 't1', graceNs: 1e9 }],
     [1100, { kind: 'escalate' }],
@@ -90,7 +92,7 @@ test('kill: SIGTERM then SIGKILL after the KILL event grace period; TASK_KILLED 
 
 test('TASK_KILLING only for frameworks with TASK_KILLING_STATE', () => {
   const base: [number, TaskInput][] = [
-    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [10, { kind: 'kill', taskId: 't1', graceNs: undefined }],
   ];
@@ -100,7 +102,7 @@ test('TASK_KILLING only for frameworks with TASK_KILLING_STATE', () => {
 
 test('the task kill policy applies when the KILL has none; a retried kill changes nothing', () => {
   const { effects } = run([
-    [0, { kind: 'launch', task: task({ killPolicyGraceNs: 5e9 }), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task({ killPolicyGraceNs: 5e9 }), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [0, { kind: 'kill', taskId: 't1', graceNs: undefined }],
     [1000, { kind: 'kill', taskId: 't1', graceNs: undefined }],
@@ -116,7 +118,7 @@ test('the task kill policy applies when the KILL has none; a retried kill change
 
 test('shutdown kills with the given grace; shutdown before a launch exits at once', () => {
   const { effects } = run([
-    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [0, { kind: 'shutdown', graceMs: 4000 }],
     [50, { kind: 'exited', exit: { code: null, signal: 'SIGTERM' } }],
@@ -134,18 +136,18 @@ test('a kill before any launch makes the executor exit (Mesos MESOS-8297)', () =
 });
 
 test('a second, different task fails; a duplicate LAUNCH of the same task is ignored', () => {
-  const launched = run([[0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }]]).machine;
-  const other = step(launched, { kind: 'launch', task: task({ taskId: 't2' }), spec: { ok: true, spec: SPEC } }, 0);
+  const launched = run([[0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }]]).machine;
+  const other = step(launched, { kind: 'launch', task: task({ taskId: 't2' }), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }, 0);
   assert.deepEqual(other.effects, [
     { kind: 'update', taskId: 't2', state: 'TASK_FAILED', message: 'Attempted to run multiple tasks using a "command" executor', reason: 'REASON_COMMAND_EXECUTOR_FAILED' },
   ]);
-  assert.equal(step(launched, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }, 0).effects[0]?.kind, 'ignored');
+  assert.equal(step(launched, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }, 0).effects[0]?.kind, 'ignored');
 });
 
 test('max completion time kills with no grace and fails the task, without TASK_KILLING', () => {
   const { effects } = run([
     [0, { kind: 'subscribed', taskKillingCapable: true }],
-    [0, { kind: 'launch', task: task({ maxCompletionNs: 2e9 }), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task({ maxCompletionNs: 2e9 }), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [2000, { kind: 'max_completion_time_reached' }],
     [2001, { kind: 'exited', exit: { code: null, signal: 'SIGTERM' } }],
@@ -159,7 +161,7 @@ test('max completion time kills with no grace and fails the task, without TASK_K
 
 test('health results become RUNNING updates; a kill_task result kills and marks the task unhealthy', () => {
   const { effects } = run([
-    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC } }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
     [0, { kind: 'spawned' }],
     [10, { kind: 'health', healthy: true, killTask: false }],
     [20, { kind: 'health', healthy: false, killTask: true }],
@@ -177,4 +179,68 @@ test('health results become RUNNING updates; a kill_task result kills and marks 
       ['TASK_KILLED', false],
     ],
   );
+});
+
+const TCP_CHECKS: { ok: true; checks: TaskChecks } = {
+  ok: true,
+  checks: {
+    check: { probe: { type: 'TCP', host: '127.0.0.1', port: 1 }, delayMs: 0, intervalMs: 1, timeoutMs: 1 },
+    health: { probe: { type: 'TCP', host: '127.0.0.1', port: 1 }, delayMs: 0, intervalMs: 1, timeoutMs: 1, gracePeriodMs: 0, consecutiveFailures: 3, statuses: [] },
+  },
+};
+
+test('checks start with the task; every update made from scratch carries the empty check_status', () => {
+  const { effects } = run([
+    [0, { kind: 'subscribed', taskKillingCapable: true }],
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: TCP_CHECKS }],
+    [0, { kind: 'spawned' }],
+    [5, { kind: 'kill', taskId: 't1', graceNs: undefined }],
+    [6, { kind: 'exited', exit: { code: null, signal: 'SIGTERM' } }],
+  ]);
+  const start = effects.find((e) => e.kind === 'start_checks');
+  assert.deepEqual(start, { kind: 'start_checks', checks: TCP_CHECKS.checks });
+  const updates = effects.flatMap((e) => (e.kind === 'update' ? [[e.state, e.checkStatus]] : []));
+  assert.deepEqual(updates, [
+    ['TASK_STARTING', { type: 'TCP', tcp: {} }],
+    ['TASK_RUNNING', { type: 'TCP', tcp: {} }],
+    ['TASK_KILLING', { type: 'TCP', tcp: {} }],
+    ['TASK_KILLED', { type: 'TCP', tcp: {} }],
+  ]);
+});
+
+test('check and health updates each carry the latest value of the other', () => {
+  const { effects, machine } = run([
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: TCP_CHECKS }],
+    [0, { kind: 'spawned' }],
+    [1, { kind: 'check', status: { type: 'TCP', tcp: { succeeded: true } } }],
+    [2, { kind: 'health', healthy: true, killTask: false }],
+    [3, { kind: 'check', status: { type: 'TCP', tcp: { succeeded: false } } }],
+  ]);
+  const running = effects.filter((e) => e.kind === 'update' && e.state === 'TASK_RUNNING').slice(1);
+  assert.deepEqual(running, [
+    { kind: 'update', taskId: 't1', state: 'TASK_RUNNING', checkStatus: { type: 'TCP', tcp: { succeeded: true } }, reason: 'REASON_TASK_CHECK_STATUS_UPDATED' },
+    { kind: 'update', taskId: 't1', state: 'TASK_RUNNING', healthy: true, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', checkStatus: { type: 'TCP', tcp: { succeeded: true } } },
+    { kind: 'update', taskId: 't1', state: 'TASK_RUNNING', checkStatus: { type: 'TCP', tcp: { succeeded: false } }, reason: 'REASON_TASK_CHECK_STATUS_UPDATED', healthy: true },
+  ]);
+  assert.equal(machine.healthy, true);
+});
+
+test('no checker without checks; check results after a kill are ignored', () => {
+  const { effects } = run([
+    [0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: NO_CHECKS }],
+    [0, { kind: 'spawned' }],
+    [1, { kind: 'kill', taskId: 't1', graceNs: undefined }],
+    [2, { kind: 'check', status: { type: 'TCP', tcp: { succeeded: true } } }],
+  ]);
+  assert.ok(!effects.some((e) => e.kind === 'start_checks'));
+  assert.equal(effects.at(-1)?.kind, 'ignored');
+  assert.ok(effects.some((e) => e.kind === 'stop_checks'), 'a kill stops the checks');
+});
+
+test('an invalid health check fails the task after STARTING, without running it', () => {
+  const { effects } = run([[0, { kind: 'launch', task: task(), spec: { ok: true, spec: SPEC }, checks: { ok: false, message: "Task uses invalid health check: HealthCheck must specify 'type'" } }]]);
+  assert.deepEqual(states(effects), ['TASK_STARTING', 'TASK_FAILED']);
+  assert.ok(!effects.some((e) => e.kind === 'spawn'));
+  const failed = effects.find((e) => e.kind === 'update' && e.state === 'TASK_FAILED');
+  assert.equal(failed?.kind === 'update' && failed.message, "Task uses invalid health check: HealthCheck must specify 'type'");
 });

@@ -11,13 +11,22 @@
 //   (exit)                terminated                ▼   (the phase stays `running` until exit)
 //
 // After the terminal update the executor waits for its acknowledgement, then exits.
+//
+// Checks (check-spec.ts, checker.ts) run while the task is `running` and no kill has started. A
+// health result becomes TASK_RUNNING with `healthy` (REASON_TASK_HEALTH_CHECK_STATUS_UPDATED), a
+// check result TASK_RUNNING with `check_status` (REASON_TASK_CHECK_STATUS_UPDATED); as in Mesos
+// each carries the latest value of the other, every update made from scratch (STARTING, RUNNING,
+// KILLING, the terminal one) carries the empty `check_status` of the task's check, and a task
+// killed by its health check ends TASK_KILLED with `healthy: false`.
 import { killGraceMs, planKill } from './kill-plan.ts';
 import type { Escalation } from './kill-plan.ts';
+import type { TaskChecks, TaskChecksResult } from './check-spec.ts';
+import { emptyCheckStatus } from './check-logic.ts';
 import type { LaunchSpec, LaunchSpecResult } from './launch-spec.ts';
 import { terminalStatus } from './termination.ts';
 import type { KillCause, ProcessExit } from './termination.ts';
 import type { LaunchedTask } from './wire.ts';
-import type { TaskState, TaskStatusReason } from '../../protocol/index.ts';
+import type { CheckStatusInfo, TaskState, TaskStatusReason } from '../../protocol/index.ts';
 
 export type TaskPhase = 'idle' | 'launching' | 'running' | 'terminated';
 
@@ -29,6 +38,12 @@ export type TaskMachine = {
   /** Set by the first kill; decides TASK_KILLED vs. FAILED at exit. */
   readonly killedBy: KillCause | undefined;
   readonly escalation: Escalation | undefined;
+  /** The task's health check and check, once launched. */
+  readonly checks: TaskChecks | undefined;
+  /** The last `healthy` reported, carried by check updates. */
+  readonly healthy: boolean | undefined;
+  /** The last `check_status` reported, carried by health updates. */
+  readonly checkStatus: CheckStatusInfo | undefined;
 };
 
 export const INITIAL_TASK_MACHINE: TaskMachine = {
@@ -37,12 +52,15 @@ export const INITIAL_TASK_MACHINE: TaskMachine = {
   taskKillingCapable: false,
   killedBy: undefined,
   escalation: undefined,
+  checks: undefined,
+  healthy: undefined,
+  checkStatus: undefined,
 };
 
 export type TaskInput =
   | { kind: 'subscribed'; taskKillingCapable: boolean }
-  /** LAUNCH with the launch spec the shell built from it (buildLaunchSpec). */
-  | { kind: 'launch'; task: LaunchedTask; spec: LaunchSpecResult }
+  /** LAUNCH with the launch spec and checks the shell read from it (buildLaunchSpec, readTaskChecks). */
+  | { kind: 'launch'; task: LaunchedTask; spec: LaunchSpecResult; checks: TaskChecksResult }
   /** A LAUNCH whose TaskInfo could not be read but that named its task. */
   | { kind: 'launch_unreadable'; taskId: string; error: string }
   | { kind: 'spawned' }
@@ -54,7 +72,9 @@ export type TaskInput =
   | { kind: 'escalate' }
   | { kind: 'max_completion_time_reached' }
   /** A health check result; `killTask` when the check gave up on the task. */
-  | { kind: 'health'; healthy: boolean; killTask: boolean };
+  | { kind: 'health'; healthy: boolean; killTask: boolean }
+  /** A check status that differs from the last one the checker reported. */
+  | { kind: 'check'; status: CheckStatusInfo };
 
 export type UpdateEffect = {
   kind: 'update';
@@ -63,6 +83,7 @@ export type UpdateEffect = {
   message?: string;
   reason?: TaskStatusReason;
   healthy?: boolean;
+  checkStatus?: CheckStatusInfo;
 };
 
 export type TaskEffect =
@@ -74,7 +95,7 @@ export type TaskEffect =
   | { kind: 'schedule_max_completion'; afterMs: number }
   /** Disarm the escalation and max-completion timers. */
   | { kind: 'cancel_timers' }
-  | { kind: 'start_checks' }
+  | { kind: 'start_checks'; checks: TaskChecks }
   | { kind: 'stop_checks' }
   /** The last update was terminal: exit once it is acknowledged. */
   | { kind: 'await_terminal_ack' }
@@ -90,12 +111,18 @@ function update(taskId: string, state: TaskState, extra: Omit<UpdateEffect, 'kin
   return { kind: 'update', taskId, state, ...extra };
 }
 
+/** An update made from scratch: it carries the empty status of the task's check, if any. */
+function fresh(machine: TaskMachine, taskId: string, state: TaskState, extra: Omit<UpdateEffect, 'kind' | 'taskId' | 'state'> = {}): UpdateEffect {
+  const check = machine.checks?.check;
+  return check === undefined ? update(taskId, state, extra) : update(taskId, state, { ...extra, checkStatus: emptyCheckStatus(check.probe.type) });
+}
+
 function failLaunch(machine: TaskMachine, taskId: string, message: string): Step {
   return {
     machine: { ...machine, phase: 'terminated' },
     effects: [
       { kind: 'cancel_timers' },
-      update(taskId, 'TASK_FAILED', { message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' }),
+      fresh(machine, taskId, 'TASK_FAILED', { message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' }),
       { kind: 'await_terminal_ack' },
     ],
   };
@@ -112,7 +139,7 @@ function kill(machine: TaskMachine, graceMs: number, cause: KillCause, now: numb
   // TASK_KILLING only for frameworks that understand it, and never for a max-completion kill,
   // which ends in TASK_FAILED (as Mesos).
   if (machine.taskKillingCapable && cause !== 'max_completion_time' && machine.task) {
-    effects.push(update(machine.task.taskId, 'TASK_KILLING'));
+    effects.push(fresh(machine, machine.task.taskId, 'TASK_KILLING'));
   }
   effects.push({ kind: 'stop_checks' }, { kind: 'signal', signal: 'SIGTERM' }, { kind: 'schedule_escalation', at: plan.escalation.sigkillAt });
   return { machine: { ...machine, killedBy: cause, escalation: plan.escalation }, effects };
@@ -128,10 +155,13 @@ export function step(machine: TaskMachine, input: TaskInput, now: number): Step 
         if (machine.task.taskId === input.task.taskId) return { machine, effects: [{ kind: 'ignored', reason: 'duplicate LAUNCH of the running task' }] };
         return { machine, effects: [update(input.task.taskId, 'TASK_FAILED', { message: MULTIPLE_TASKS, reason: 'REASON_COMMAND_EXECUTOR_FAILED' })] };
       }
-      const launching: TaskMachine = { ...machine, phase: 'launching', task: input.task };
-      const starting = update(input.task.taskId, 'TASK_STARTING');
-      if (!input.spec.ok) {
-        const failed = failLaunch(launching, input.task.taskId, input.spec.message);
+      const checks = input.checks.ok ? input.checks.checks : undefined;
+      const launching: TaskMachine = { ...machine, phase: 'launching', task: input.task, checks };
+      const starting = fresh(launching, input.task.taskId, 'TASK_STARTING');
+      // A bad command or an invalid check: the task is not run.
+      if (!input.spec.ok || !input.checks.ok) {
+        const message = !input.spec.ok ? input.spec.message : input.checks.ok ? '' : input.checks.message;
+        const failed = failLaunch(launching, input.task.taskId, message);
         return { machine: failed.machine, effects: [starting, ...failed.effects] };
       }
       return { machine: launching, effects: [starting, { kind: 'spawn', spec: input.spec.spec }] };
@@ -145,7 +175,8 @@ export function step(machine: TaskMachine, input: TaskInput, now: number): Step 
 
     case 'spawned': {
       if (machine.phase !== 'launching' || !machine.task) return { machine, effects: [{ kind: 'ignored', reason: 'spawned outside of launching' }] };
-      const effects: TaskEffect[] = [update(machine.task.taskId, 'TASK_RUNNING'), { kind: 'start_checks' }];
+      const effects: TaskEffect[] = [fresh(machine, machine.task.taskId, 'TASK_RUNNING')];
+      if (machine.checks?.health !== undefined || machine.checks?.check !== undefined) effects.push({ kind: 'start_checks', checks: machine.checks });
       const maxNs = machine.task.maxCompletionNs;
       if (maxNs !== undefined && maxNs > 0) effects.push({ kind: 'schedule_max_completion', afterMs: maxNs / 1e6 });
       return { machine: { ...machine, phase: 'running' }, effects };
@@ -160,7 +191,7 @@ export function step(machine: TaskMachine, input: TaskInput, now: number): Step 
       const { state, ...details } = terminalStatus(input.exit, machine.killedBy);
       return {
         machine: { ...machine, phase: 'terminated' },
-        effects: [{ kind: 'cancel_timers' }, { kind: 'stop_checks' }, update(machine.task.taskId, state, details), { kind: 'await_terminal_ack' }],
+        effects: [{ kind: 'cancel_timers' }, { kind: 'stop_checks' }, fresh(machine, machine.task.taskId, state, details), { kind: 'await_terminal_ack' }],
       };
     }
 
@@ -192,9 +223,18 @@ export function step(machine: TaskMachine, input: TaskInput, now: number): Step 
       // No health updates after a kill started or the task ended (Mesos does the same).
       if (machine.phase !== 'running' || machine.killedBy !== undefined || !machine.task) return { machine, effects: [{ kind: 'ignored', reason: 'health result after a kill' }] };
       const reported = update(machine.task.taskId, 'TASK_RUNNING', { healthy: input.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' });
-      if (!input.killTask) return { machine, effects: [reported] };
-      const killed = kill(machine, killGraceMs(undefined, machine.task.killPolicyGraceNs), 'health_check', now);
+      if (machine.checkStatus !== undefined) reported.checkStatus = machine.checkStatus;
+      const healthy: TaskMachine = { ...machine, healthy: input.healthy };
+      if (!input.killTask) return { machine: healthy, effects: [reported] };
+      const killed = kill(healthy, killGraceMs(undefined, machine.task.killPolicyGraceNs), 'health_check', now);
       return { machine: killed.machine, effects: [reported, ...killed.effects] };
+    }
+
+    case 'check': {
+      if (machine.phase !== 'running' || machine.killedBy !== undefined || !machine.task) return { machine, effects: [{ kind: 'ignored', reason: 'check result after a kill' }] };
+      const reported = update(machine.task.taskId, 'TASK_RUNNING', { checkStatus: input.status, reason: 'REASON_TASK_CHECK_STATUS_UPDATED' });
+      if (machine.healthy !== undefined) reported.healthy = machine.healthy;
+      return { machine: { ...machine, checkStatus: input.status }, effects: [reported] };
     }
   }
 }

@@ -7,7 +7,7 @@
 // int64 as a number or a decimal string, bool as true/false or "true"/"false"), and builds the
 // few calls it sends as plain objects. The protocol types are imported as types only (erased at
 // run time), and the unit tests check the output against the real codec.
-import type { ExecutorCall, TaskState, TaskStatus, TaskStatusReason } from '../../protocol/index.ts';
+import type { CheckStatusInfo, ExecutorCall, TaskState, TaskStatus, TaskStatusReason } from '../../protocol/index.ts';
 
 /** A field of an event that does not have the JSON type the proto gives it. */
 export class WireError extends Error {
@@ -17,7 +17,7 @@ export class WireError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -25,19 +25,19 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function obj(v: unknown, path: string): Json | undefined {
+export function obj(v: unknown, path: string): Json | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new WireError(path, `expected object, got ${describe(v)}`);
   return v as Json;
 }
 
-function reqObj(v: unknown, path: string): Json {
+export function reqObj(v: unknown, path: string): Json {
   const o = obj(v, path);
   if (o === undefined) throw new WireError(path, 'missing required field');
   return o;
 }
 
-function str(v: unknown, path: string): string | undefined {
+export function str(v: unknown, path: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new WireError(path, `expected string, got ${describe(v)}`);
   return v;
@@ -49,24 +49,37 @@ function reqStr(v: unknown, path: string): string {
   return s;
 }
 
-function int64(v: unknown, path: string): number | undefined {
+export function int64(v: unknown, path: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n)) throw new WireError(path, `expected integer, got ${describe(v)}`);
   return n;
 }
 
-function bool(v: unknown, path: string, fallback: boolean): boolean {
+export function bool(v: unknown, path: string, fallback: boolean): boolean {
   if (v === undefined || v === null) return fallback;
   if (v === true || v === 'true') return true;
   if (v === false || v === 'false') return false;
   throw new WireError(path, `expected bool, got ${describe(v)}`);
 }
 
-function arr(v: unknown, path: string): unknown[] {
+export function arr(v: unknown, path: string): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new WireError(path, `expected array, got ${describe(v)}`);
   return v;
+}
+
+/** A double: a JSON number, a numeric string, or "Infinity"/"-Infinity" (stout's rules). */
+export function double(v: unknown, path: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t === 'Infinity') return Infinity;
+    if (t === '-Infinity') return -Infinity;
+    if (t !== '' && Number.isFinite(Number(t))) return Number(t);
+  }
+  throw new WireError(path, `expected number, got ${describe(v)}`);
 }
 
 function idValue(v: unknown, path: string): string {
@@ -104,7 +117,7 @@ export type LaunchedTask = {
   maxCompletionNs: number | undefined;
   /** allocation_info.role of the first resource: the task's MESOS_ALLOCATION_ROLE. */
   allocationRole: string | undefined;
-  /** HealthCheck and CheckInfo as received, for the checker (a later issue). */
+  /** HealthCheck and CheckInfo as received; check-spec.ts reads and validates them. */
   healthCheck: Json | undefined;
   check: Json | undefined;
 };
@@ -126,7 +139,7 @@ export type ParsedEvent =
   /** `taskId` is set when a LAUNCH was unreadable but named its task, so it can be failed. */
   | { ok: false; error: string; taskId?: string };
 
-function parseCommand(v: unknown, path: string): TaskCommand | undefined {
+export function parseCommand(v: unknown, path: string): TaskCommand | undefined {
   const c = obj(v, path);
   if (c === undefined) return undefined;
   const env = obj(c.environment, `${path}.environment`);
@@ -242,6 +255,7 @@ export type StatusFields = {
   message?: string;
   reason?: TaskStatusReason;
   healthy?: boolean;
+  checkStatus?: CheckStatusInfo;
 };
 
 export function statusUpdate(id: ExecutorIdentity, f: StatusFields): OutgoingUpdate {
@@ -256,6 +270,7 @@ export function statusUpdate(id: ExecutorIdentity, f: StatusFields): OutgoingUpd
   if (f.message !== undefined) status.message = f.message;
   if (f.reason !== undefined) status.reason = f.reason;
   if (f.healthy !== undefined) status.healthy = f.healthy;
+  if (f.checkStatus !== undefined) status.check_status = f.checkStatus;
   return { status };
 }
 
