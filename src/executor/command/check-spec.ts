@@ -8,8 +8,8 @@
 // COMMAND runs in the sandbox with the task's environment overlaid with the check command's own
 // variables (Mesos gives it the executor's environment; ours is a superset, so a check sees
 // what the task sees).
-import { validateCheckInfo, validateHealthCheck } from './check-validation.ts';
-import type { CheckInfoFields, HealthCheckFields } from './check-validation.ts';
+import { validateCheckInfo, validateHealthCheck } from '../../common/check-validation.ts';
+import type { CheckInfoFields, HealthCheckFields } from '../../common/check-validation.ts';
 import { commandSpec, taskEnvironment } from './launch-spec.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import { arr, bool, double, int64, obj, parseCommand, str, WireError } from './wire.ts';

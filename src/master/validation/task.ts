@@ -6,6 +6,7 @@
 import { validateUserId } from '../../common/ids.ts';
 import { Resources, resourcesFromWire, resourcesToWire, validateFrameworkResource } from '../../common/resources/index.ts';
 import { encode, ExecutorInfo, type Resource, type TaskInfo } from '../../protocol/index.ts';
+import { validateCheckInfo, validateHealthCheck } from '../../common/check-validation.ts';
 
 export type TaskCheckContext = {
   readonly frameworkId: string;
@@ -70,9 +71,11 @@ function checkTaskBasics(task: TaskInfo, ctx: TaskCheckContext): Resources | str
   if (grace !== undefined && grace < 0) return "Task's 'kill_policy.grace_period' must be non-negative";
   const maxCompletion = task.max_completion_time?.nanoseconds;
   if (maxCompletion !== undefined && maxCompletion < 0) return "Task's 'max_completion_time' must be non-negative";
-  if (task.health_check !== undefined && (task.health_check.type === undefined || task.health_check.type === 'UNKNOWN')) {
-    return "Task uses invalid health check: HealthCheck must specify 'type'";
-  }
+  // Mesos validates the check before the health check, both before the resources.
+  const checkError = task.check && validateCheckInfo(task.check);
+  if (checkError) return `Task uses invalid check: ${checkError}`;
+  const healthError = task.health_check && validateHealthCheck(task.health_check);
+  if (healthError) return `Task uses invalid health check: ${healthError}`;
   if ((task.resources ?? []).length === 0) return 'Task uses no resources';
   const resources = resourcesForRole(task.resources, ctx.role, 'resources');
   if (typeof resources === 'string') return `Task uses invalid resources: ${resources}`;

@@ -102,6 +102,9 @@ test('task checks in Mesos order, each with its message', () => {
   assert.match(taskError(task(), ctx({ isTaskIdUsed: () => true })), /Task has duplicate ID: t1/);
   assert.match(taskError(task({ agent_id: { value: 'a2' } })), /Task uses invalid agent a2 while agent a1 is expected/);
   assert.match(taskError(task({ kill_policy: { grace_period: { nanoseconds: -1 } } })), /kill_policy.grace_period/);
+  assert.match(taskError(task({ health_check: {} })), /Task uses invalid health check: HealthCheck must specify 'type'/);
+  assert.match(taskError(task({ health_check: { type: 'HTTP' } })), /Task uses invalid health check: Expecting 'http' to be set for HTTP health check/);
+  assert.match(taskError(task({ check: { type: 'TCP' } })), /Task uses invalid check: /);
   assert.match(taskError(task({ resources: [] })), /Task uses no resources/);
   assert.match(taskError(task({ resources: [cpu(-1)] })), /Task uses invalid resources/);
   assert.match(taskError(task({ command: undefined })), /at least one \(but not both\)/);

@@ -6,7 +6,7 @@
 //
 // NOTE: this file has no run-time imports on purpose. It works on any object shaped like the
 // proto (the TypeBox-decoded `HealthCheck`/`CheckInfo` of src/protocol, or the executor's lean
-// parse), so it can move to src/common unchanged when the master wants to share it.
+// parse): the master and the command executor share it.
 
 type EnvironmentVariableFields = {
   name?: string;
