@@ -3,6 +3,7 @@
 // owns the AgentState (state.ts); everything here runs on the event loop, so a handler never
 // awaits between reading and changing that state except where noted.
 import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type {
   AgentSubscribe,
   AgentSubscribed,
@@ -27,6 +28,7 @@ import {
   shutdownGracePeriodMs,
 } from './executor-launch.ts';
 import type { AgentFlags } from './flags.ts';
+import { FetchStep } from './fetch-step.ts';
 import { MasterLink } from './master-link.ts';
 import { executorLatestRunLink, executorRunDir } from './paths.ts';
 import { AgentMetrics } from './metrics.ts';
@@ -74,6 +76,7 @@ export type AgentOptions = {
 export class Agent {
   readonly state: AgentState = { frameworks: new Map(), completedFrameworks: [] };
   readonly metrics: AgentMetrics;
+  readonly #fetchStep: FetchStep;
   readonly statusUpdates: StatusUpdateManager;
   readonly startTimeMs: number;
   readonly #o: AgentOptions;
@@ -91,6 +94,7 @@ export class Agent {
     this.#log = options.logger.child({ component: 'agent' });
     this.startTimeMs = options.clock.now();
     this.metrics = new AgentMetrics(this, options.clock);
+    this.#fetchStep = new FetchStep({ flags: options.flags, logger: options.logger, clock: options.clock, metrics: this.metrics.registry });
     this.statusUpdates = new StatusUpdateManager({
       clock: options.clock,
       logger: options.logger,
@@ -199,6 +203,7 @@ export class Agent {
       ip: this.ip,
       capabilities: [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }],
       checkpointed_resources: this.#checkpointedResources,
+      work_dir: resolve(this.#o.flags.work_dir),
       frameworks,
       executors,
       tasks,
@@ -435,10 +440,6 @@ export class Agent {
       subscriptionBackoffMaxMs: this.#o.flags.executor_reregistration_timeout,
       command: executor.info.command,
     });
-    if ((executor.info.command?.uris ?? []).length > 0) {
-      // TODO(fetcher): fetch CommandInfo.uris into the sandbox before the executor starts.
-      this.#log.warn({ executor_id: executor.id, uris: executor.info.command!.uris!.map((u) => u.value) }, 'the fetcher is not built yet; URIs are not fetched');
-    }
     const config = {
       containerId: executor.containerId,
       command: executor.info.command ?? {},
@@ -449,6 +450,7 @@ export class Agent {
       user: executor.info.command?.user ?? framework.info.user,
     };
     try {
+      await this.#fetchStep.run(executor, config.user);
       for (const containerizer of this.#o.containerizers) {
         if ((await containerizer.launch(config)) === 'launched') {
           executor.containerizer = containerizer;

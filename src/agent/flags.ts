@@ -44,6 +44,16 @@ export const AGENT_FLAGS = {
     type: 'json',
     help: "JSON object of environment variables for executors (default: the agent's own environment)",
   },
+  fetcher_cache_dir: {
+    type: 'string',
+    help: 'Directory of the fetcher cache (default: <work_dir>/fetch); files named like cache entries there are removed at start',
+  },
+  fetcher_cache_size: { type: 'bytes', default: 2 * 1024 ** 3, help: 'Size of the fetcher cache; 0 disables it' },
+  fetcher_stall_timeout: {
+    type: 'duration',
+    default: 60_000,
+    help: 'A download that receives no byte for this long is aborted and its task fails',
+  },
   logging_level: { type: 'string', default: 'info', help: 'Log level: INFO, WARNING, ERROR (or info, warn, error, debug, trace)' },
 } as const satisfies FlagSpecs;
 
@@ -68,6 +78,7 @@ export function parseAgentFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
 export function checkAgentFlags(flags: AgentFlags): AgentFlags {
   if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError(`--port: ${flags.port} is not a port number`);
   logLevelFromFlag(flags.logging_level);
+  if (flags.fetcher_stall_timeout <= 0) throw new InvalidArgumentError('--fetcher_stall_timeout: must be positive');
   const vars = flags.executor_environment_variables;
   if (vars !== undefined) {
     if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {

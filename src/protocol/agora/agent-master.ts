@@ -72,6 +72,12 @@ export const AgentSubscribe = message('agora.Call.Subscribe', {
   checkpointed_resources: repeated(Resource),
   /** Kernel boot id: a changed boot id tells the master the agent machine rebooted. */
   boot_id: optional(string()),
+  /**
+   * The agent's `--work_dir` as an absolute path (added within version 1; optional). Sandboxes
+   * live under `<work_dir>/slaves/<agent_id>/...`, so the master can route a `/files` request for
+   * a real sandbox path to the agent that holds it.
+   */
+  work_dir: optional(string()),
   frameworks: repeated(AgentFrameworkReport),
   executors: repeated(ExecutorInfo),
   /** Every task the agent knows, non-terminal and terminal-but-unacknowledged, latest state. */
