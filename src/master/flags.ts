@@ -64,6 +64,16 @@ export const MASTER_FLAGS = {
     default: 1000,
     help: 'Operator SUBSCRIBE streams allowed at once; the oldest is closed beyond it.',
   },
+  files_proxy_timeout: {
+    type: 'duration',
+    default: 10_000,
+    help: "How long the master's /files endpoints wait for the agent that holds a sandbox (for its answer, then between chunks) before answering 503 or cutting the transfer.",
+  },
+  files_redirect_to_agent: {
+    type: 'bool',
+    default: false,
+    help: 'Answer /files requests for agent sandboxes with a 307 to the agent instead of proxying them through the master.',
+  },
   logging_level: {
     type: 'string',
     default: 'INFO',
@@ -138,6 +148,7 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
   if (flags.agent_ping_timeout <= 0) throw new InvalidArgumentError('--agent_ping_timeout must be positive');
   if (flags.allocation_interval <= 0) throw new InvalidArgumentError('--allocation_interval must be positive');
   if (flags.offer_timeout < 0) throw new InvalidArgumentError('--offer_timeout must not be negative');
+  if (flags.files_proxy_timeout <= 0) throw new InvalidArgumentError('--files_proxy_timeout must be positive');
   const roles = list(flags.roles);
   for (const role of roles ?? []) assertValidRole(role);
   return {
@@ -161,6 +172,8 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
     filterGpuResources: flags.filter_gpu_resources,
     fairnessExcludedResourceNames: list(flags.fair_sharing_excluded_resource_names),
     maxOperatorEventStreamSubscribers: flags.max_operator_event_stream_subscribers,
+    filesProxyTimeoutMs: flags.files_proxy_timeout,
+    filesRedirectToAgent: flags.files_redirect_to_agent,
     flags: { ...flags } as Record<string, unknown>,
   };
 }

@@ -108,6 +108,8 @@ export type AgentRecord = {
   port: number;
   hostname: string;
   version: string;
+  /** The agent's `--work_dir` (absolute), if it reported it; sandboxes live below it. */
+  workDir: string | undefined;
   capabilities: AgentCapability[];
   /** Dynamic reservations and persistent volumes the agent checkpoints. */
   checkpointedResources: Resources;

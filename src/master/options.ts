@@ -40,6 +40,10 @@ export type MasterOptions = {
   /** Longest time one allocation slice may hold the event loop. Default 40 ms. */
   allocationSliceMs?: number;
   maxOperatorEventStreamSubscribers?: number;
+  /** How long `/files/*` waits for an agent (headers, then between body chunks). Default 10 s. */
+  filesProxyTimeoutMs?: number;
+  /** Answer `/files/*` with 307 to the owning agent instead of proxying. Default false. */
+  filesRedirectToAgent?: boolean;
   /** Master id (a UUID by default); tests may fix it. */
   masterId?: string;
   clock?: Clock;
@@ -87,6 +91,8 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     fairnessExcludedResourceNames: options.fairnessExcludedResourceNames ?? [],
     allocationSliceMs: options.allocationSliceMs ?? 40,
     maxOperatorEventStreamSubscribers: options.maxOperatorEventStreamSubscribers ?? 1000,
+    filesProxyTimeoutMs: options.filesProxyTimeoutMs ?? 10_000,
+    filesRedirectToAgent: options.filesRedirectToAgent ?? false,
     flags: options.flags ?? {},
   };
 }

@@ -9,7 +9,8 @@ import { MASTER_FLAGS } from '../flags.ts';
 import type { Master } from '../master.ts';
 import { subscribeOperator } from './operator-events.ts';
 import { readJsonBody } from './scheduler-api.ts';
-import { executorsToV1, getRoles, getState, getTasks } from './views.ts';
+import { getRoles } from './role-usage.ts';
+import { executorsToV1, getState, getTasks } from './views.ts';
 
 export function flagList(m: Master): { name: string; value: string }[] {
   return Object.entries(formatFlags(MASTER_FLAGS, m.options.flags)).map(([name, value]) => ({ name, value }));

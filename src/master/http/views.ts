@@ -10,7 +10,6 @@ import type {
   MasterGetStateResponse,
   MasterGetTasksResponse,
   Resource,
-  Role,
   Task,
 } from '../../protocol/index.ts';
 import { isTerminalTaskState } from '../../protocol/index.ts';
@@ -57,14 +56,11 @@ export function taskToV1(task: TaskRecord): Task {
   };
 }
 
-/** Resources in use on an agent (live tasks and executors), and offered. */
-export function agentUsage(m: Master, agent: AgentRecord): { used: Resources; offered: Resources } {
-  let used = Resources.EMPTY;
-  for (const key of agent.tasks) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const task = m.findTask(frameworkId, taskId);
-    if (task !== undefined && !isTerminalTaskState(task.state)) used = used.add(task.resources);
-  }
+/** Resources in use on an agent (its live tasks and executors), and offered on it. */
+export type AgentUsage = { used: Resources; offered: Resources };
+
+function executorsAndOffers(m: Master, agent: AgentRecord, tasksUsed: Resources): AgentUsage {
+  let used = tasksUsed;
   for (const executors of agent.executors.values()) for (const e of executors.values()) used = used.add(executorResources(e));
   let offered = Resources.EMPTY;
   for (const id of agent.offers) {
@@ -74,8 +70,34 @@ export function agentUsage(m: Master, agent: AgentRecord): { used: Resources; of
   return { used, offered };
 }
 
-export function agentToV1(m: Master, agent: AgentRecord): MasterAgent {
-  const { used, offered } = agentUsage(m, agent);
+export function agentUsage(m: Master, agent: AgentRecord): AgentUsage {
+  let used = Resources.EMPTY;
+  for (const key of agent.tasks) {
+    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+    const task = m.findTask(frameworkId, taskId);
+    if (task !== undefined && !isTerminalTaskState(task.state)) used = used.add(task.resources);
+  }
+  return executorsAndOffers(m, agent, used);
+}
+
+/**
+ * `agentUsage` of every agent at once, for answers that list all agents: one pass over the
+ * frameworks' tasks instead of a lookup per task key of every agent (3-4x faster at 50k tasks).
+ */
+export function usageByAgent(m: Master): Map<string, AgentUsage> {
+  const tasksUsed = new Map<string, Resources>();
+  for (const fw of m.frameworks.values()) {
+    for (const t of fw.tasks.values()) {
+      if (!isTerminalTaskState(t.state)) tasksUsed.set(t.agentId, (tasksUsed.get(t.agentId) ?? Resources.EMPTY).add(t.resources));
+    }
+  }
+  const out = new Map<string, AgentUsage>();
+  for (const agent of m.agents.values()) out.set(agent.id, executorsAndOffers(m, agent, tasksUsed.get(agent.id) ?? Resources.EMPTY));
+  return out;
+}
+
+export function agentToV1(m: Master, agent: AgentRecord, usage: AgentUsage = agentUsage(m, agent)): MasterAgent {
+  const { used, offered } = usage;
   return {
     agent_info: agent.info,
     active: agent.status === 'connected' || agent.status === 'disconnected',
@@ -150,6 +172,7 @@ export function getTasks(m: Master): MasterGetTasksResponse {
 }
 
 export function getState(m: Master): MasterGetStateResponse {
+  const usage = usageByAgent(m);
   return {
     get_tasks: getTasks(m),
     get_executors: { executors: executorsToV1(m) },
@@ -158,31 +181,7 @@ export function getState(m: Master): MasterGetStateResponse {
       completed_frameworks: m.completedFrameworks.map((fw) => frameworkToV1(m, fw)),
     },
     get_agents: {
-      agents: [...m.agents.values()].filter((a) => a.status !== 'unreachable' && a.status !== 'removed').map((a) => agentToV1(m, a)),
+      agents: [...m.agents.values()].filter((a) => a.status !== 'unreachable' && a.status !== 'removed').map((a) => agentToV1(m, a, usage.get(a.id))),
     },
   };
-}
-
-/** Roles with frameworks or weights, and what their frameworks use. */
-export function getRoles(m: Master): Role[] {
-  const roles = new Map<string, { frameworks: string[]; resources: Resources }>();
-  const entry = (name: string): { frameworks: string[]; resources: Resources } => {
-    let e = roles.get(name);
-    if (e === undefined) roles.set(name, (e = { frameworks: [], resources: Resources.EMPTY }));
-    return e;
-  };
-  for (const { role } of m.options.weights) entry(role);
-  for (const fw of m.frameworks.values()) {
-    for (const role of fw.roles) entry(role).frameworks.push(fw.id);
-    for (const [role, r] of frameworkUsage(m, fw).used.allocations()) entry(role).resources = entry(role).resources.add(r);
-  }
-  const weights = new Map(m.options.weights.map((w) => [w.role, w.weight]));
-  return [...roles]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, e]) => ({
-      name,
-      weight: weights.get(name) ?? 1,
-      ...(e.frameworks.length > 0 && { frameworks: e.frameworks.map((value) => ({ value })) }),
-      ...(!e.resources.isEmpty() && { resources: endpointResources(e.resources.unallocate()) }),
-    }));
 }
