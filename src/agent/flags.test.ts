@@ -31,3 +31,10 @@ test('--master accepts host:port and URLs; zk:// is refused', () => {
   assert.equal(masterUrl('http://m1:5050/'), 'http://m1:5050');
   assert.throws(() => masterUrl('zk://z:2181/mesos'), /ZooKeeper/);
 });
+
+test('--switch_user defaults to true, as in Mesos, and can be turned off', () => {
+  assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w'], {}).switch_user, true);
+  assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w', '--switch_user=false'], {}).switch_user, false);
+  assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w', '--no-switch_user'], {}).switch_user, false);
+  assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w'], { MESOS_SWITCH_USER: 'false' }).switch_user, false);
+});

@@ -19,6 +19,11 @@ export const AGENT_FLAGS = {
   default_role: { type: 'string', default: '*', help: 'Role of resources declared without one and of detected resources' },
   containerizers: { type: 'string', default: 'mesos', help: 'Comma list of containerizers to try, in order' },
   isolation: { type: 'string', default: 'posix/cpu,posix/mem', help: 'Comma list of isolators' },
+  switch_user: {
+    type: 'bool',
+    default: true,
+    help: "Run tasks as CommandInfo.user, else FrameworkInfo.user (the user must exist here); only when the agent runs as root. With --no-switch_user, tasks run as the agent's user",
+  },
   executor_registration_timeout: {
     type: 'duration',
     default: 60_000,

@@ -22,7 +22,7 @@ import {
 import { formatDecodeErrors, readJsonRecords } from '../protocol/index.ts';
 import type { Clock, TimerHandle } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
-import { subscribeBackoffMs } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.ts';
 
 export const SUBSCRIBE_BACKOFF_MAX_MS = 60_000;
 const CALL_TIMEOUT_MS = 10_000;
@@ -198,7 +198,8 @@ export class MasterLink {
     this.#streamId = undefined;
     this.#clearTimers();
     this.#state = 'idle';
-    const delay = subscribeBackoffMs(this.#attempt++, this.#o.backoffFactorMs, SUBSCRIBE_BACKOFF_MAX_MS, this.#o.random);
+    const policy: BackoffPolicy = { initialMs: this.#o.backoffFactorMs, maxMs: SUBSCRIBE_BACKOFF_MAX_MS, jitter: 'full' };
+    const delay = backoffDelay(this.#attempt++, policy, this.#o.random());
     this.#log.warn({ reason: why, ...detail, retry_in_ms: delay }, wasSubscribed ? 'master connection lost' : 'subscription failed');
     this.#o.onDisconnected();
     this.#retryTimer = this.#o.clock.setTimeout(() => {

@@ -7,6 +7,8 @@ import {
   countTasksByState,
   executorIsIdle,
   executorResources,
+  MAX_STATUSES_PER_TASK,
+  recordStatus,
   updateTaskState,
   type AgentState,
   type Executor,
@@ -80,4 +82,18 @@ test('executor resources are its own plus its unfinished tasks; counts by state'
   ]);
   updateTaskState(e, status('a', 'TASK_KILLED'), 'S');
   assert.equal(executorResources(e).cpus(), 2.1);
+});
+
+test('a task keeps at most MAX_STATUSES_PER_TASK statuses, appended in place', () => {
+  const e = executor(false);
+  updateTaskState(e, status('a', 'TASK_STARTING'), 'S');
+  const task = e.launchedTasks.get('a')!;
+  const list = task.statuses;
+  // Health checks can make a long-running task report for ever: the history must stay bounded.
+  for (let i = 0; i < MAX_STATUSES_PER_TASK + 50; i++) recordStatus(task, { ...status('a', 'TASK_RUNNING'), message: `#${i}` });
+  assert.equal(task.statuses!.length, MAX_STATUSES_PER_TASK);
+  assert.equal(task.statuses, list, 'the list is appended to, not copied per update');
+  assert.equal(task.statuses!.at(-1)!.message, `#${MAX_STATUSES_PER_TASK + 49}`, 'the newest are kept');
+  assert.equal(task.statuses![0]!.message, '#50');
+  assert.equal(MAX_STATUSES_PER_TASK, 100, 'the same cap as the master');
 });

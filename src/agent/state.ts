@@ -32,6 +32,11 @@ import type { Containerizer } from '../containerizer/index.ts';
 export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
 export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
 export const MAX_COMPLETED_FRAMEWORKS = 50;
+/**
+ * Statuses kept per task, newest last (the master keeps the same number). A task with a health
+ * check reports for as long as it runs, so its history must be bounded.
+ */
+export const MAX_STATUSES_PER_TASK = 100;
 
 export type ExecutorState = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
 
@@ -99,12 +104,17 @@ export function newTask(info: TaskInfo, frameworkId: string, agentId: string, ex
   return task;
 }
 
-/** Appends a status to a task (without its `data`, as Mesos keeps it) and sets its state. */
+/**
+ * Appends a status to a task (without its `data`, which can be large and is not needed after
+ * delivery, as in Mesos) and sets its state. The list is changed in place and holds at most
+ * MAX_STATUSES_PER_TASK entries, the oldest dropped first.
+ */
 export function recordStatus(task: Task, status: TaskStatus): void {
   task.state = status.state;
-  const kept: TaskStatus = { ...status };
-  delete kept.data;
-  task.statuses = [...(task.statuses ?? []), kept];
+  const { data: _data, ...kept } = status;
+  const statuses = (task.statuses ??= []);
+  statuses.push(kept);
+  if (statuses.length > MAX_STATUSES_PER_TASK) statuses.splice(0, statuses.length - MAX_STATUSES_PER_TASK);
 }
 
 /** Finds a task of an executor wherever it is (queued as TaskInfo, or as a Task record). */

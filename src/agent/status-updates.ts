@@ -14,7 +14,7 @@ import type { TaskStatus } from '../protocol/index.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
 import type { Clock, TimerHandle } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
-import { statusUpdateRetryMs } from './backoff.ts';
+import { backoffDelay } from '../common/backoff.ts';
 
 /** One update for one task, as the agent forwards it to the master. `status.uuid` is set. */
 export type StatusUpdate = {
@@ -220,7 +220,7 @@ export class StatusUpdateManager {
       if (entry.stream.inFlight !== update) return;
       this.#log.info({ task_id: update.status.task_id.value, uuid: update.status.uuid, attempt: attempt + 1 }, 'retrying status update');
       this.#send(entry, attempt + 1);
-    }, statusUpdateRetryMs(attempt, this.#retryMinMs, this.#retryMaxMs));
+    }, backoffDelay(attempt, { initialMs: this.#retryMinMs, maxMs: this.#retryMaxMs, jitter: 'none' }, 0));
   }
 
   #stopTimer(entry: StreamEntry): void {

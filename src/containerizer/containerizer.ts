@@ -14,6 +14,7 @@
 // containers the agent checkpointed and must re-adopt those still running (and destroy orphans).
 import type { CommandInfo, ContainerInfo, ContainerStatus, ResourceStatistics, TaskState, TaskStatusReason } from '../protocol/index.ts';
 import type { Resources } from '../common/resources/index.ts';
+import type { RunAs } from './run-as.ts';
 
 /** What the agent asks a containerizer to run. */
 export type ContainerConfig = {
@@ -29,8 +30,13 @@ export type ContainerConfig = {
   resources: Resources;
   /** The complete environment of the process (nothing is inherited from the agent). */
   environment: Record<string, string>;
-  /** Unix user to run as. TODO(switch-user): not honoured yet; containers run as the agent's user. */
+  /** The task user's name (logs, and the fetcher cache key); the switch itself is `runAs`. */
   user?: string | undefined;
+  /**
+   * Run the container's process as this uid/gid with these supplementary groups (the agent's
+   * `--switch_user`); absent: as the agent's own user. The sandbox is already owned by it.
+   */
+  runAs?: RunAs | undefined;
 };
 
 /** How a container ended (Mesos ContainerTermination). */

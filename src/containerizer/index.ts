@@ -9,5 +9,6 @@ export {
   type RecoverableContainer,
 } from './containerizer.ts';
 export { DEFAULT_PATH, POSIX_ISOLATORS, PosixContainerizer, commandLine, type PosixContainerizerOptions } from './posix.ts';
+export { findSetpriv, planSpawn, type CommandLine, type RunAs, type SpawnPlan } from './run-as.ts';
 export { createContainerizers, parseIsolation, type ContainerizerFactoryOptions } from './factory.ts';
 export { CLOCK_TICKS_PER_SECOND, containerPids, parseProcStat, readProcessTable, sumUsage, type ProcStat, type TreeUsage } from './proc.ts';

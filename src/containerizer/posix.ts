@@ -8,7 +8,7 @@
 // reparented to init) are invisible to this containerizer, exactly as with Mesos's posix
 // launcher; the Linux containerizer (cgroups) closes that hole.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fchownSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerStatus, ResourceStatistics } from '../protocol/index.ts';
@@ -24,6 +24,7 @@ import {
   type RecoverableContainer,
 } from './containerizer.ts';
 import { containerPids, pageSize, readProcessTable, sumUsage, type ProcStat } from './proc.ts';
+import { findSetpriv, planSpawn } from './run-as.ts';
 
 /** PATH given to a container whose environment has none (what Mesos's launch helper uses). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -44,6 +45,8 @@ export type PosixContainerizerOptions = {
   clock: Clock;
   /** Root of the proc file system (tests may point it elsewhere). */
   procRoot?: string;
+  /** `setpriv` for switching users with supplementary groups (default: found on PATH). */
+  setprivPath?: string | undefined;
 };
 
 export class PosixContainerizer implements Containerizer {
@@ -52,11 +55,13 @@ export class PosixContainerizer implements Containerizer {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #procRoot: string;
+  readonly #setprivPath: string | undefined;
 
   constructor(options: PosixContainerizerOptions) {
     this.#log = options.logger.child({ component: 'posix-containerizer' });
     this.#clock = options.clock;
     this.#procRoot = options.procRoot ?? '/proc';
+    this.#setprivPath = 'setprivPath' in options ? options.setprivPath : findSetpriv();
   }
 
   /**
@@ -73,7 +78,10 @@ export class PosixContainerizer implements Containerizer {
     if (config.container && (config.container.type === 'DOCKER' || config.container.mesos?.image)) return 'not-supported';
     if (this.#containers.has(config.containerId)) throw new Error(`container '${config.containerId}' already exists`);
 
-    const { file, args, argv0 } = commandLine(config);
+    const plan = planSpawn(commandLine(config), config.runAs, process.geteuid?.(), this.#setprivPath);
+    if (plan.via === 'node') {
+      this.#log.warn({ container_id: config.containerId, user: config.user }, 'switching user without setpriv: supplementary groups are dropped');
+    }
     const env = { ...config.environment };
     if (env.PATH === undefined) env.PATH = DEFAULT_PATH;
 
@@ -82,10 +90,16 @@ export class PosixContainerizer implements Containerizer {
     const err = openSync(join(config.directory, 'stderr'), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(file, args, {
+      // The task user owns its sandbox, output files included.
+      if (config.runAs && plan.via !== 'none') {
+        fchownSync(out, config.runAs.uid, config.runAs.gid);
+        fchownSync(err, config.runAs.uid, config.runAs.gid);
+      }
+      child = spawn(plan.file, plan.args, {
         cwd: config.directory,
         env,
-        argv0,
+        argv0: plan.argv0,
+        ...(plan.uid !== undefined ? { uid: plan.uid, gid: plan.gid } : {}),
         // setsid(): own session and process group, so a kill reaches every descendant and the
         // agent's own signals (Ctrl-C in a terminal) do not.
         detached: true,

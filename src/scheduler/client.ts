@@ -30,8 +30,8 @@ import type {
   TaskStatus,
   ValidSchedulerEvent,
 } from '../protocol/index.ts';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
-import type { BackoffPolicy } from './backoff.ts';
+import { backoffDelay } from '../common/backoff.ts';
+import type { BackoffPolicy } from '../common/backoff.ts';
 import { buildCall, subscribeCall } from './calls.ts';
 import type { FilterOptions, IdLike, SubscribeOptions } from './calls.ts';
 import {
@@ -95,7 +95,14 @@ type Listener = (event: ValidSchedulerEvent) => void;
 
 /** Mesos's heartbeat_interval_seconds when SUBSCRIBED does not say. */
 const DEFAULT_HEARTBEAT_MS = 15_000;
-const CALL_RETRY_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 2000 };
+/**
+ * The subscription's default reconnect backoff: 0.5 s, 1 s, 2 s, ... up to 30 s, with "equal"
+ * jitter (half fixed, half random) so frameworks cut off by a master failover do not come back in
+ * lockstep.
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, jitter: 'equal' };
+/** Retries of a call answered 503 (the master is electing or recovering). */
+const CALL_RETRY_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 2000, jitter: 'equal' };
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class SchedulerClient {

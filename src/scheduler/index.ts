@@ -17,6 +17,7 @@ export {
   SubscriptionError,
   SubscriptionLostError,
 } from './errors.ts';
-export { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
-export type { BackoffPolicy } from './backoff.ts';
+export { backoffDelay } from '../common/backoff.ts';
+export type { BackoffPolicy } from '../common/backoff.ts';
+export { DEFAULT_BACKOFF } from './client.ts';
 export { resolveRedirect, schedulerUrl, SCHEDULER_PATH } from './leader.ts';

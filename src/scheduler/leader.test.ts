@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { backoffDelay } from '../common/backoff.ts';
+import { DEFAULT_BACKOFF } from './client.ts';
 import { resolveRedirect, schedulerUrl } from './leader.ts';
 
 test('schedulerUrl accepts host:port, a base URL or a full endpoint URL', () => {

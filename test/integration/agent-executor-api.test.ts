@@ -4,13 +4,15 @@
 // after the framework's ack, MESSAGE, and re-subscription with unacknowledged updates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
 import type { ExecutorCall, FrameworkInfo, TaskState, ValidExecutorEvent } from '../../src/protocol/index.ts';
 import { decodeExecutorEvent, encodeExecutorCall, readJsonRecords } from '../../src/protocol/index.ts';
 import { startAgent, type RunningAgent } from '../../src/agent/main.ts';
 import { TestMaster } from '../../src/agent/testing/test-master.ts';
 import { tempDir, waitFor } from '../helpers/process.ts';
 
-const FRAMEWORK: FrameworkInfo = { user: 'tester', name: 'api-test', id: { value: 'F-0003' } };
+// The agent's own user: a root agent switches to the framework's user (--switch_user).
+const FRAMEWORK: FrameworkInfo = { user: userInfo().username, name: 'api-test', id: { value: 'F-0003' } };
 const IDS = { framework_id: { value: 'F-0003' }, executor_id: { value: 'manual' } };
 
 type Subscription = { next(): Promise<ValidExecutorEvent>; close(): void; status: number };

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../src/protocol/index.ts';
 import { isTerminalTaskState } from '../../src/protocol/index.ts';
 import { startAgent, type RunningAgent } from '../../src/agent/main.ts';
@@ -12,7 +13,8 @@ import { TestMaster } from '../../src/agent/testing/test-master.ts';
 import { tempDir, waitFor } from '../helpers/process.ts';
 
 const FIXTURE_EXECUTOR = resolve(import.meta.dirname, '../fixtures/executors/test-executor.ts');
-const FRAMEWORK: FrameworkInfo = { user: 'tester', name: 'executor-test', id: { value: 'F-0001' } };
+// The agent's own user: a root agent switches to the framework's user (--switch_user).
+const FRAMEWORK: FrameworkInfo = { user: userInfo().username, name: 'executor-test', id: { value: 'F-0001' } };
 
 async function cluster(t: { after(fn: () => unknown): void }, flags: Record<string, unknown> = {}): Promise<{ master: TestMaster; agent: RunningAgent }> {
   const dir = tempDir('agora-agent-exec-');

@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import type { FrameworkInfo } from '../../src/protocol/index.ts';
 import { TestMaster } from '../../src/agent/testing/test-master.ts';
 import { spawnProcess, tempDir, waitFor } from '../helpers/process.ts';
 
 const AGORA = resolve(import.meta.dirname, '../../bin/agora');
 const FIXTURE_EXECUTOR = resolve(import.meta.dirname, '../fixtures/executors/test-executor.ts');
-const FRAMEWORK: FrameworkInfo = { user: 'tester', name: 'process-test', id: { value: 'F-0002' } };
+// The agent's own user: a root agent switches to the framework's user (--switch_user).
+const FRAMEWORK: FrameworkInfo = { user: userInfo().username, name: 'process-test', id: { value: 'F-0002' } };
 
 function alive(pid: number): boolean {
   try {

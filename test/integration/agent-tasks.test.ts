@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import type { FrameworkInfo, TaskInfo } from '../../src/protocol/index.ts';
 import { isTerminalTaskState } from '../../src/protocol/index.ts';
 import { startAgent, type RunningAgent } from '../../src/agent/main.ts';
@@ -23,7 +24,8 @@ const FIXTURE_EXECUTOR = resolve(ROOT, 'test/fixtures/executors/test-executor.ts
 const COMMAND_EXECUTOR_ARGV =
   existsSync(REAL_COMMAND_EXECUTOR) && process.env.AGORA_TEST_FIXTURE_EXECUTOR !== '1' ? undefined : [process.execPath, FIXTURE_EXECUTOR];
 
-const FRAMEWORK: FrameworkInfo = { user: 'tester', name: 'agent-test', id: { value: 'F-0000' } };
+// The agent's own user: a root agent switches to the framework's user (--switch_user).
+const FRAMEWORK: FrameworkInfo = { user: userInfo().username, name: 'agent-test', id: { value: 'F-0000' } };
 
 type Cluster = { master: TestMaster; agent: RunningAgent; workDir: string };
 

@@ -12,6 +12,7 @@
 // Losing the agent: a checkpointing executor (MESOS_CHECKPOINT=1) re-subscribes with backoff
 // capped at MESOS_SUBSCRIPTION_BACKOFF_MAX for up to MESOS_RECOVERY_TIMEOUT; any other executor
 // shuts down at once (kills its task and exits), as Mesos's executor library does.
+import { backoffDelay, type BackoffPolicy } from '../../common/backoff.ts';
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { AgentCallError } from './agent-client.ts';
 import type { EventStream, StreamHandlers } from './agent-client.ts';
@@ -34,8 +35,8 @@ export const TERMINAL_ACK_TIMEOUT_MS = 60_000;
 /** How long the first SUBSCRIBE may be retried (the agent's executor_registration_timeout). */
 export const REGISTRATION_TIMEOUT_MS = 60_000;
 const FIRST_BACKOFF_MS = 100;
-const POST_RETRY_MIN_MS = 1000;
-const POST_RETRY_MAX_MS = 10_000;
+/** A failed update post is retried 1 s, 2 s, 4 s ... up to 10 s (no jitter: one executor, one agent). */
+const POST_RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 10_000, jitter: 'none' };
 
 /** What the executor needs from the transport (AgentClient, or a fake in tests). */
 export type AgentTransport = {
@@ -82,8 +83,10 @@ export class CommandExecutor {
   /** No acknowledgement can come any more: exit right after the terminal update. */
   #agentGone = false;
   #exiting = false;
-  #backoffMs = 0;
-  #postRetryMs = POST_RETRY_MIN_MS;
+  /** Re-subscribe attempts since the last SUBSCRIBED (the backoff's attempt number). */
+  #resubscribeAttempt = 0;
+  /** Failed posts in a row (the post retry backoff's attempt number). */
+  #postFailures = 0;
 
   /** Unacknowledged updates by uuid, in the order they were made. */
   readonly #unacknowledged = new Map<string, OutgoingUpdate>();
@@ -175,10 +178,10 @@ export class CommandExecutor {
         this.shutdown('the agent did not come back in time');
       });
     }
-    const max = config.subscriptionBackoffMaxMs;
-    this.#backoffMs = this.#backoffMs === 0 ? Math.min(FIRST_BACKOFF_MS, max) : Math.min(this.#backoffMs * 2, max);
-    // Jitter in [50%, 100%] so executors of a restarted agent do not re-subscribe in lockstep.
-    const delay = this.#backoffMs * (0.5 + (this.#o.random ?? Math.random)() / 2);
+    // 100 ms doubling up to MESOS_SUBSCRIPTION_BACKOFF_MAX, with jitter in [50%, 100%] so the
+    // executors of a restarted agent do not re-subscribe in lockstep.
+    const policy: BackoffPolicy = { initialMs: FIRST_BACKOFF_MS, maxMs: config.subscriptionBackoffMaxMs, jitter: 'equal' };
+    const delay = backoffDelay(this.#resubscribeAttempt++, policy, (this.#o.random ?? Math.random)());
     this.#setTimer('resubscribe', delay, () => this.#subscribe());
   }
 
@@ -186,7 +189,7 @@ export class CommandExecutor {
     this.#o.log.info('subscribed to the agent', { agent_hostname: event.agentHostname, task_killing_state: event.taskKillingCapable });
     this.#connection = 'subscribed';
     this.#everSubscribed = true;
-    this.#backoffMs = 0;
+    this.#resubscribeAttempt = 0;
     this.#clearTimer('recovery');
     this.#apply({ kind: 'subscribed', taskKillingCapable: event.taskKillingCapable });
     // Updates made while the SUBSCRIBE was in flight were not in it.
@@ -386,7 +389,7 @@ export class CommandExecutor {
     this.#o.transport.post(updateCall(this.#id, next)).then(
       () => {
         this.#posting = false;
-        this.#postRetryMs = POST_RETRY_MIN_MS;
+        this.#postFailures = 0;
         if (this.#queue[0] === next) this.#queue.shift();
         this.#drain();
       },
@@ -400,9 +403,9 @@ export class CommandExecutor {
           this.#drain();
           return;
         }
-        this.#o.log.warn('status update not delivered; retrying', { uuid: next.status.uuid, error: (err as Error).message, retry_ms: this.#postRetryMs });
-        this.#setTimer('post_retry', this.#postRetryMs, () => this.#drain());
-        this.#postRetryMs = Math.min(this.#postRetryMs * 2, POST_RETRY_MAX_MS);
+        const retryMs = backoffDelay(this.#postFailures++, POST_RETRY_BACKOFF, 0);
+        this.#o.log.warn('status update not delivered; retrying', { uuid: next.status.uuid, error: (err as Error).message, retry_ms: retryMs });
+        this.#setTimer('post_retry', retryMs, () => this.#drain());
       },
     );
   }
