@@ -4,7 +4,8 @@
 // TASK_LOST (TASK_DROPPED for PARTITION_AWARE frameworks) with REASON_INVALID_OFFERS, and the
 // valid offers among them go back to the allocator. With valid offers the operations run in
 // order against what is left of the offers: each task is checked (validation/task.ts) and either
-// launched (TASK_STAGING, RUN_TASK / RUN_TASK_GROUP to the agent) or refused with TASK_ERROR;
+// launched (TASK_STAGING, RUN_TASK / RUN_TASK_GROUP to the agent) or refused with TASK_ERROR
+// (every LAUNCH_GROUP is, REASON_TASK_GROUP_INVALID, until agents run the default executor);
 // reservations and volumes are applied (operations.ts). Whatever is left is declined with the
 // call's filters, so a LAUNCH of zero tasks is a decline.
 import { Resources } from '../common/resources/index.ts';
@@ -18,6 +19,9 @@ import { addTask, masterStatus, sendUpdate } from './status-updates.ts';
 import { invalidOfferState } from './tasks.ts';
 import { validateOfferIds } from './validation/offers.ts';
 import { checkTask, checkTaskGroup, type CheckedTask, type TaskCheckContext } from './validation/task.ts';
+
+/** The TASK_ERROR message for LAUNCH_GROUP while the cluster has no default executor. */
+export const TASK_GROUPS_UNAVAILABLE = 'task groups need the default executor, which this cluster does not run yet';
 
 function tasksOf(op: OfferOperation): TaskInfo[] {
   if (op.type === 'LAUNCH') return op.launch?.task_infos ?? [];
@@ -96,6 +100,12 @@ export function accept(m: Master, fw: FrameworkRecord, call: AcceptCall): void {
       case 'LAUNCH_GROUP': {
         const group = op.launch_group;
         if (group === undefined) break;
+        if (!m.options.defaultExecutorAvailable) {
+          // Nothing is allocated: the agent could only fail the group after its executor's
+          // resources were booked (and the framework would wait for updates from it).
+          for (const task of group.task_group.tasks ?? []) refuseTask(m, fw, task, 'REASON_TASK_GROUP_INVALID', TASK_GROUPS_UNAVAILABLE);
+          break;
+        }
         const result = checkTaskGroup(group.executor, group.task_group.tasks ?? [], context());
         if (!result.ok) {
           for (const task of group.task_group.tasks ?? []) refuseTask(m, fw, task, 'REASON_TASK_GROUP_INVALID', result.error);

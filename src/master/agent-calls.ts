@@ -47,12 +47,19 @@ export function handleAgentCall(m: Master, agent: AgentRecord, call: ValidAgentT
       agent.executors.get(frameworkId)?.delete(executorId);
       const fw = m.frameworks.get(frameworkId);
       fw?.executors.get(agent.id)?.delete(executorId);
+      // The executor's resources were booked when the master sent the task that started it (or
+      // taken from the agent's report), whether or not it ever registered with the agent: they
+      // come back here, once (the record is gone now).
       if (executor !== undefined) {
+        let resources;
         try {
-          m.allocation.recover(frameworkId, agent.id, resourcesFromWire(executor.resources ?? []));
-          m.allocation.trigger();
+          resources = resourcesFromWire(executor.resources ?? []);
         } catch (err) {
-          m.log.warn({ err, executorId }, 'could not recover executor resources');
+          m.log.warn({ err, executorId }, 'could not read the resources of an exited executor');
+        }
+        if (resources !== undefined) {
+          m.allocation.recover(frameworkId, agent.id, resources);
+          m.allocation.trigger();
         }
       }
       if (fw !== undefined) {

@@ -10,26 +10,26 @@
 //   UNREGISTER ──► removed (tasks GONE/LOST)
 //
 // One PING goes out every --agent_ping_timeout; an interval that ends without a PONG (or without
-// a connection) is a missed ping. On every (re-)registration the allocator is given the agent
-// afresh, with the resources its tasks and executors use, so its view always matches ours.
+// a connection) is a missed ping. On every (re-)registration the agent's report is matched
+// against the master's records (agent-report.ts), and then the allocator is given the agent
+// afresh, with the resources its non-terminal tasks and its executors use, so that its view
+// always matches ours (`rebuildAgentAllocation`).
 import type { ServerResponse } from 'node:http';
 import { InvalidArgumentError } from '../common/errors.ts';
 import { EventStream } from '../common/http/event-stream.ts';
 import { newUuid } from '../common/ids.ts';
 import { resourcesFromWire, type Resources } from '../common/resources/index.ts';
-import { AGENT_STREAM_ID_HEADER, encodeMasterToAgentEvent, type AgentSubscribe, type TaskReconciliation } from '../protocol/agora/agent-master.ts';
-import type { Task, TaskInfo } from '../protocol/index.ts';
+import { AGENT_STREAM_ID_HEADER, encodeMasterToAgentEvent, type AgentSubscribe } from '../protocol/agora/agent-master.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
 import { applyCheckpointed } from './agent-resources.ts';
-import { capabilitiesOf } from './frameworks.ts';
+import { reconcileReport } from './agent-report.ts';
 import type { Master } from './master.ts';
-import { registerFrameworkMetrics } from './master-metrics.ts';
-import { taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord } from './model.ts';
-import { rescindAgentOffers } from './offers.ts';
+import type { AgentRecord, FrameworkRecord } from './model.ts';
+import { removeOffer, rescindAgentOffers } from './offers.ts';
+import { pruneUnreachableTasks } from './pruning.ts';
 import { sendKill } from './scheduler-calls.ts';
-import { addTask, completeTask, transitionTask } from './status-updates.ts';
-import { invalidOfferState, unreachableState } from './tasks.ts';
-import { frameworkRoles } from './validation/framework.ts';
+import { completeTask, transitionTask } from './status-updates.ts';
+import { unreachableState } from './tasks.ts';
 
 function refuseAgent(res: ServerResponse, type: 'SHUTDOWN' | 'ERROR', message: string): void {
   const stream = new EventStream(res);
@@ -88,7 +88,7 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
     agent.connection = undefined;
     old?.stream.close();
     rescindAgentOffers(m, agent);
-    if (previous !== 'unreachable') m.allocation.removeAgent(id);
+    m.allocation.removeAgent(id);
     Object.assign(agent, {
       info: agentInfo,
       ip: call.ip,
@@ -126,7 +126,7 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
       ...(reconciliations.length > 0 && { reconciliations }),
     },
   });
-  m.allocation.addAgent(id, agent.hostname, agent.total, usedOnAgent(m, agent));
+  rebuildAgentAllocation(m, agent);
   startPinging(m, agent);
   for (const key of agent.tasks) {
     const [frameworkId, taskId] = key.split('\u0000') as [string, string];
@@ -144,7 +144,29 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
   }
 }
 
-/** Resources in use on an agent, per framework: live tasks and executors. */
+/**
+ * Gives the allocator the agent afresh from the master's records (on every (re-)registration, and
+ * when the allocator refused an update about it): outstanding offers on it are rescinded, and it
+ * is added back with what its non-terminal tasks and its executors use. Each task's
+ * `resourcesRecovered` is set to match, so that every task's resources go back exactly once,
+ * whatever order its updates, acknowledgements and the agent's reconnections come in.
+ */
+export function rebuildAgentAllocation(m: Master, agentOrId: AgentRecord | string): void {
+  const agent = typeof agentOrId === 'string' ? m.agents.get(agentOrId) : agentOrId;
+  if (agent === undefined) return;
+  for (const id of [...agent.offers]) {
+    const offer = m.offers.get(id);
+    // Not given back: the allocator forgets the agent, offers included.
+    if (offer !== undefined) removeOffer(m, offer, { rescind: true, recover: false });
+  }
+  m.allocation.removeAgent(agent.id);
+  // Unreachable and removed agents stay out of the allocator (their tasks were given back then).
+  if (agent.status !== 'connected' && agent.status !== 'disconnected') return;
+  m.allocation.addAgent(agent.id, agent.hostname, agent.total, usedOnAgent(m, agent));
+  if (agent.status === 'disconnected') m.allocation.setAgentActive(agent.id, false);
+}
+
+/** Resources in use on an agent, per framework: non-terminal tasks and executors. */
 function usedOnAgent(m: Master, agent: AgentRecord): Map<string, Resources> {
   const used = new Map<string, Resources>();
   const add = (frameworkId: string, r: Resources): void => {
@@ -155,10 +177,11 @@ function usedOnAgent(m: Master, agent: AgentRecord): Map<string, Resources> {
   for (const key of agent.tasks) {
     const [frameworkId, taskId] = key.split('\u0000') as [string, string];
     const task = m.findTask(frameworkId, taskId);
-    if (task !== undefined && !isTerminalTaskState(task.state)) {
-      task.resourcesRecovered = false;
-      add(frameworkId, task.resources);
-    }
+    if (task === undefined) continue;
+    // The allocator's view and the flag must agree: a terminal task is not counted, so nothing
+    // may recover it again later (its ACK completes it without touching the allocator).
+    task.resourcesRecovered = isTerminalTaskState(task.state);
+    if (!task.resourcesRecovered) add(frameworkId, task.resources);
   }
   for (const [frameworkId, executors] of agent.executors) {
     for (const executor of executors.values()) {
@@ -170,157 +193,6 @@ function usedOnAgent(m: Master, agent: AgentRecord): Map<string, Resources> {
     }
   }
   return used;
-}
-
-/** A framework only known from an agent's report (the master restarted): kept as "recovered". */
-function recoveredFramework(m: Master, call: AgentSubscribe, frameworkId: string): FrameworkRecord | undefined {
-  const report = (call.frameworks ?? []).find((f) => f.framework_info.id?.value === frameworkId);
-  if (report === undefined) return undefined;
-  const info = { ...report.framework_info, id: { value: frameworkId } };
-  const fw: FrameworkRecord = {
-    id: frameworkId,
-    info,
-    roles: frameworkRoles(info),
-    capabilities: capabilitiesOf(info),
-    status: 'recovered',
-    connection: undefined,
-    suppressedRoles: new Set(),
-    offerConstraints: undefined,
-    registeredTime: m.clock.now(),
-    reregisteredTime: undefined,
-    unregisteredTime: undefined,
-    failoverTimer: undefined,
-    tasks: new Map(),
-    completedTasks: [],
-    offers: new Set(),
-    executors: new Map(),
-    operations: new Map(),
-  };
-  m.frameworks.set(frameworkId, fw);
-  registerFrameworkMetrics(m, fw);
-  m.notify((o) => o.frameworkAdded?.(fw));
-  return fw;
-}
-
-function taskInfoFromReport(task: Task): TaskInfo {
-  return {
-    name: task.name,
-    task_id: task.task_id,
-    agent_id: task.agent_id,
-    ...(task.resources !== undefined && { resources: task.resources }),
-    ...(task.labels !== undefined && { labels: task.labels }),
-    ...(task.discovery !== undefined && { discovery: task.discovery }),
-    ...(task.container !== undefined && { container: task.container }),
-    ...(task.health_check !== undefined && { health_check: task.health_check }),
-    ...(task.kill_policy !== undefined && { kill_policy: task.kill_policy }),
-  };
-}
-
-/**
- * Matches what a (re-)registering agent reports against what the master knows: reported tasks
- * are adopted (and killed when their framework already gave them up), tasks the agent does not
- * know are lost (or dropped), and executors are recorded. Returns the reconciliations for
- * SUBSCRIBED.
- */
-function reconcileReport(m: Master, agent: AgentRecord, call: AgentSubscribe): TaskReconciliation[] {
-  const reported = new Set<string>();
-  for (const task of call.tasks ?? []) {
-    const frameworkId = task.framework_id.value;
-    const taskId = task.task_id.value;
-    reported.add(taskKey(frameworkId, taskId));
-    const fw = m.frameworks.get(frameworkId) ?? (m.completedFrameworks.some((f) => f.id === frameworkId) ? undefined : recoveredFramework(m, call, frameworkId));
-    const known = fw?.tasks.get(taskId);
-    if (fw !== undefined && known !== undefined && known.agentId === agent.id) {
-      if (!isTerminalTaskState(known.state)) {
-        known.state = task.state;
-        known.unreachableTime = undefined;
-        m.notify((o) => o.taskUpdated?.(known));
-      }
-      known.delivered = true;
-      agent.tasks.add(taskKey(frameworkId, taskId));
-      continue;
-    }
-    const givenUp = fw === undefined || fw.completedTasks.some((t) => t.taskId === taskId && t.agentId === agent.id);
-    if (givenUp) {
-      // The framework was told this task is lost (or was removed): Mesos kills such tasks.
-      if (!isTerminalTaskState(task.state)) {
-        m.log.info({ agentId: agent.id, frameworkId, taskId }, 'killing a task its framework already gave up');
-        queueKill(m, agent, frameworkId, taskId);
-      }
-      continue;
-    }
-    let resources: Resources;
-    try {
-      resources = resourcesFromWire(task.resources ?? []);
-    } catch {
-      resources = resourcesFromWire([]);
-    }
-    // Reports from older agents may lack allocation_info: count them against the framework's role.
-    const unallocated = resources.filter((e) => e.allocationRole === undefined);
-    if (!unallocated.isEmpty()) {
-      resources = resources.filter((e) => e.allocationRole !== undefined).add(unallocated.allocate(fw.roles[0] ?? '*'));
-    }
-    const record: TaskRecord = {
-      taskId,
-      frameworkId,
-      agentId: agent.id,
-      info: taskInfoFromReport(task),
-      executorId: task.executor_id?.value,
-      resources,
-      state: task.state,
-      statuses: [...(task.statuses ?? [])],
-      statusUpdateState: task.status_update_state,
-      statusUpdateUuid: task.status_update_uuid,
-      pendingUpdate: undefined,
-      resourcesRecovered: isTerminalTaskState(task.state),
-      delivered: true,
-      pendingKill: undefined,
-      user: task.user,
-      unreachableTime: undefined,
-    };
-    addTask(m, fw, agent, record);
-  }
-  const reconciliations: TaskReconciliation[] = [];
-  for (const key of [...agent.tasks]) {
-    if (reported.has(key)) continue;
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const fw = m.frameworks.get(frameworkId);
-    const task = fw?.tasks.get(taskId);
-    if (fw === undefined || task === undefined) {
-      agent.tasks.delete(key);
-      continue;
-    }
-    if (isTerminalTaskState(task.state)) {
-      // The agent no longer has the terminal update to re-send: nothing will complete it otherwise.
-      completeTask(m, fw, task);
-      continue;
-    }
-    const state = invalidOfferState(fw.capabilities.partitionAware);
-    transitionTask(m, fw, task, state, 'REASON_RECONCILIATION', 'Reconciliation: task unknown to the agent');
-    reconciliations.push({ framework_id: { value: frameworkId }, task_id: { value: taskId }, state });
-  }
-  agent.executors = new Map();
-  for (const fw of m.frameworks.values()) fw.executors.delete(agent.id);
-  for (const executor of call.executors ?? []) {
-    const frameworkId = executor.framework_id?.value;
-    if (frameworkId === undefined) continue;
-    const fw = m.frameworks.get(frameworkId);
-    if (fw === undefined) continue;
-    let onAgent = agent.executors.get(frameworkId);
-    if (onAgent === undefined) agent.executors.set(frameworkId, (onAgent = new Map()));
-    onAgent.set(executor.executor_id.value, executor);
-    let forFramework = fw.executors.get(agent.id);
-    if (forFramework === undefined) fw.executors.set(agent.id, (forFramework = new Map()));
-    forFramework.set(executor.executor_id.value, executor);
-  }
-  return reconciliations;
-}
-
-/** KILL_TASK for a task the master does not track, sent right after SUBSCRIBED. */
-function queueKill(m: Master, agent: AgentRecord, frameworkId: string, taskId: string): void {
-  setImmediate(() => {
-    m.sendToAgent(agent, { type: 'KILL_TASK', kill_task: { framework_id: { value: frameworkId }, task_id: { value: taskId } } });
-  });
 }
 
 /** The agent's stream broke: no offers from it until it is back; missed pings keep counting. */
@@ -381,6 +253,7 @@ export function markUnreachable(m: Master, agent: AgentRecord): void {
   rescindAgentOffers(m, agent);
   m.allocation.removeAgent(agent.id);
   const message = `Agent ${agent.hostname} is unreachable`;
+  const touched = new Set<FrameworkRecord>();
   for (const key of [...agent.tasks]) {
     const [frameworkId, taskId] = key.split('\u0000') as [string, string];
     const fw = m.frameworks.get(frameworkId);
@@ -390,7 +263,9 @@ export function markUnreachable(m: Master, agent: AgentRecord): void {
     task.resourcesRecovered = true;
     if (isTerminalTaskState(task.state)) continue;
     transitionTask(m, fw, task, unreachableState(fw.capabilities.partitionAware), 'REASON_AGENT_REMOVED', message, { unreachableTime: now });
+    touched.add(fw);
   }
+  for (const fw of touched) pruneUnreachableTasks(m, fw);
   for (const fw of m.frameworks.values()) fw.executors.delete(agent.id);
   agent.executors.clear();
   sendAgentFailure(m, agent);

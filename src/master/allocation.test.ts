@@ -51,3 +51,36 @@ test('triggers in one tick make one cycle, and a big cycle is sliced so the even
   assert.ok(slices.length > 1, `expected several slices, got ${slices.length}`);
   assert.ok(turns > 0, 'timers ran between slices');
 });
+
+test('an update the allocator refuses is logged, counted and reported for the agent, never thrown at the caller', () => {
+  const metrics = new Metrics();
+  const desynced: string[] = [];
+  const allocation = new AllocationLoop({
+    clock: new ManualClock(),
+    log: silentLogger(),
+    metrics,
+    seed: 'test',
+    intervalMs: 1000,
+    sliceMs: 40,
+    minAllocatable: [{ cpus: 0.01 }],
+    roleSorter: 'drf',
+    frameworkSorter: 'drf',
+    filterGpuResources: true,
+    fairnessExcludedResourceNames: [],
+    weights: [],
+    onOffers: () => undefined,
+    onDesync: (agentId) => {
+      desynced.push(agentId);
+      // A rebuild that fails again must not recurse.
+      allocation.recover('f', agentId, parseResources('cpus:1').allocate('*'));
+    },
+  });
+  allocation.addAgent('a', 'h', parseResources('cpus:4;mem:1024'), new Map());
+  allocation.addFramework('f', { info: { user: 'u', name: 'f' }, suppressedRoles: [] }, new Map(), true);
+  // 'f' holds nothing on 'a': recovering from it contradicts the allocator's books.
+  assert.doesNotThrow(() => allocation.recover('f', 'a', parseResources('cpus:1').allocate('*')));
+  assert.deepEqual(desynced, ['a']);
+  assert.equal(metrics.snapshot()['allocator/agora/rejected_updates'], 2);
+  assert.deepEqual([...(allocation.agentAllocation('a') ?? new Map()).keys()], []);
+  allocation.stop();
+});

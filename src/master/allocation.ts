@@ -11,12 +11,19 @@
 // a newly subscribed framework gets its first offer within a few milliseconds instead of waiting
 // for the next interval. Declines do not trigger (MESOS-3078): the resources wait for the next
 // periodic cycle, which keeps a framework declining with refuse_seconds 0 from spinning.
+//
+// The allocator throws when told something that contradicts its books (recovering resources a
+// framework does not hold: a master bookkeeping bug). Such an error must never reach the caller
+// whose valid call triggered it (a 500 to a framework's ACKNOWLEDGE, say): every event below is
+// applied through one guard that logs it, counts it in `allocator/agora/rejected_updates` and asks
+// the master (`onDesync`) to rebuild the allocator's view of the agent from its own records.
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
 import type { Metrics } from '../common/metrics.ts';
-import type { Resources } from '../common/resources/index.ts';
+import { Resources } from '../common/resources/index.ts';
 import {
+  agentView,
   HierarchicalAllocator,
   seededRng,
   seedFrom,
@@ -51,6 +58,11 @@ export type AllocationOptions = {
   readonly weights: readonly { role: string; weight: number }[];
   /** Receives the decisions of each step, grouped by nothing; the master makes offers of them. */
   readonly onOffers: (decisions: readonly AllocationDecision[]) => void;
+  /**
+   * The allocator refused an update about this agent: its view of the agent no longer matches the
+   * master's. Called synchronously; the master rebuilds the agent (see agents.ts).
+   */
+  readonly onDesync?: (agentId: string) => void;
 };
 
 export type FrameworkAllocationInfo = {
@@ -83,6 +95,7 @@ export class AllocationLoop {
   #again = false;
   #interval: TimerHandle | undefined;
   #stopped = false;
+  readonly #rebuilding = new Set<string>();
 
   constructor(options: AllocationOptions) {
     this.#options = options;
@@ -126,53 +139,53 @@ export class AllocationLoop {
   // ---- framework and agent events --------------------------------------------------------
 
   addFramework(id: string, fw: FrameworkAllocationInfo, used: ReadonlyMap<string, Resources>, active: boolean): void {
-    this.#allocator.addFramework(frameworkSpec(id, fw), { used, active });
+    this.#apply('addFramework', undefined, () => this.#allocator.addFramework(frameworkSpec(id, fw), { used, active }));
     if (active) this.trigger();
   }
 
   updateFramework(id: string, fw: FrameworkAllocationInfo): void {
-    this.#allocator.updateFramework(frameworkSpec(id, fw));
+    this.#apply('updateFramework', undefined, () => this.#allocator.updateFramework(frameworkSpec(id, fw)));
   }
 
   activateFramework(id: string): void {
-    this.#allocator.activateFramework(id);
+    this.#apply('activateFramework', undefined, () => this.#allocator.activateFramework(id));
     this.trigger();
   }
 
   deactivateFramework(id: string): void {
-    this.#allocator.deactivateFramework(id);
+    this.#apply('deactivateFramework', undefined, () => this.#allocator.deactivateFramework(id));
   }
 
   removeFramework(id: string): void {
-    this.#allocator.removeFramework(id);
+    this.#apply('removeFramework', undefined, () => this.#allocator.removeFramework(id));
   }
 
   suppress(id: string, roles: readonly string[] | undefined): void {
-    this.#allocator.suppress(id, roles);
+    this.#apply('suppress', undefined, () => this.#allocator.suppress(id, roles));
   }
 
   revive(id: string, roles: readonly string[] | undefined): void {
-    this.#allocator.revive(id, roles);
+    this.#apply('revive', undefined, () => this.#allocator.revive(id, roles));
     this.trigger();
   }
 
   addAgent(id: string, hostname: string, total: Resources, used: ReadonlyMap<string, Resources>): void {
-    this.#allocator.addAgent({ agentId: id, hostname, total, used });
+    this.#apply('addAgent', undefined, () => this.#allocator.addAgent({ agentId: id, hostname, total, used }));
     this.trigger();
   }
 
   removeAgent(id: string): void {
-    this.#allocator.removeAgent(id);
+    this.#apply('removeAgent', undefined, () => this.#allocator.removeAgent(id));
   }
 
   /** A disconnected agent gets no offers until it comes back. */
   setAgentActive(id: string, active: boolean): void {
-    this.#allocator.updateAgent(id, { deactivated: !active });
+    this.#apply('setAgentActive', id, () => this.#allocator.updateAgent(id, { deactivated: !active }));
     if (active) this.trigger();
   }
 
   updateAgentTotal(id: string, total: Resources): void {
-    this.#allocator.updateAgent(id, { total });
+    this.#apply('updateAgentTotal', id, () => this.#allocator.updateAgent(id, { total }));
     this.trigger();
   }
 
@@ -182,20 +195,61 @@ export class AllocationLoop {
    */
   recover(frameworkId: string, agentId: string, resources: Resources, refuse?: { refuseSeconds: number | undefined }): void {
     if (resources.isEmpty()) return;
-    for (const [, part] of resources.allocations()) {
-      this.#allocator.recoverResources(
-        frameworkId,
-        agentId,
-        part,
-        refuse === undefined ? undefined : { refuseSeconds: refuse.refuseSeconds, now: this.#options.clock.now() },
-      );
-    }
+    this.#apply('recover', agentId, () => {
+      for (const [, part] of resources.allocations()) {
+        this.#allocator.recoverResources(
+          frameworkId,
+          agentId,
+          part,
+          refuse === undefined ? undefined : { refuseSeconds: refuse.refuseSeconds, now: this.#options.clock.now() },
+        );
+      }
+    });
   }
 
   /** Applies RESERVE/UNRESERVE/CREATE/DESTROY to resources offered to a framework. */
   convert(frameworkId: string, agentId: string, offered: Resources, consumed: Resources, converted: Resources): string | undefined {
-    const result = this.#allocator.updateAllocation(frameworkId, agentId, offered, [{ consumed, converted }]);
-    return result.ok ? undefined : result.error;
+    let error: string | undefined = 'the allocator refused the conversion';
+    this.#apply('convert', agentId, () => {
+      const result = this.#allocator.updateAllocation(frameworkId, agentId, offered, [{ consumed, converted }]);
+      error = result.ok ? undefined : result.error;
+    });
+    return error;
+  }
+
+  /** What the allocator counts as offered or allocated on an agent, per framework (all roles); undefined for an agent it does not know. */
+  agentAllocation(agentId: string): Map<string, Resources> | undefined {
+    const view = agentView(this.#allocator, agentId);
+    if (view === undefined) return undefined;
+    const out = new Map<string, Resources>();
+    for (const [frameworkId, byRole] of view.allocated) {
+      let sum = Resources.EMPTY;
+      for (const r of byRole.values()) sum = sum.add(r);
+      out.set(frameworkId, sum);
+    }
+    return out;
+  }
+
+  /**
+   * Applies one event to the allocator. A throw means its books and the master's disagree: that
+   * is logged and counted, the agent concerned is rebuilt from the master's records, and the
+   * caller carries on (its own call was valid).
+   */
+  #apply(what: string, agentId: string | undefined, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#options.metrics.counter('allocator/agora/rejected_updates').inc();
+      this.#options.log.error({ err, event: what, agentId }, 'allocator rejected an update; rebuilding its view from the master');
+      // A rebuild that itself fails must not recurse.
+      if (agentId === undefined || this.#rebuilding.has(agentId)) return;
+      this.#rebuilding.add(agentId);
+      try {
+        this.#options.onDesync?.(agentId);
+      } finally {
+        this.#rebuilding.delete(agentId);
+      }
+    }
   }
 
   // ---- the loop ----------------------------------------------------------------------------
@@ -205,7 +259,13 @@ export class AllocationLoop {
     const { clock, metrics, seed } = this.#options;
     const started = performance.now();
     this.#cycles++;
-    this.#cycle = this.#allocator.startCycle(clock.now(), seededRng(seedFrom(`${seed}:${this.#cycles}`)));
+    try {
+      this.#cycle = this.#allocator.startCycle(clock.now(), seededRng(seedFrom(`${seed}:${this.#cycles}`)));
+    } catch (err) {
+      // Runs from setImmediate: a throw here would end the process. The next trigger tries again.
+      this.#options.log.error({ err }, 'allocation cycle failed to start');
+      return;
+    }
     metrics.counter('allocator/mesos/allocation_runs').inc();
     this.#step(started);
   }

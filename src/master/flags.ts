@@ -41,7 +41,26 @@ export const MASTER_FLAGS = {
   },
   max_completed_frameworks: { type: 'int', default: 50, help: 'Completed frameworks kept for /state and GET_FRAMEWORKS.' },
   max_completed_tasks_per_framework: { type: 'int', default: 1000, help: 'Completed tasks kept per framework.' },
-  max_unreachable_tasks_per_framework: { type: 'int', default: 1000, help: 'Unreachable tasks kept per framework.' },
+  max_unreachable_tasks_per_framework: {
+    type: 'int',
+    default: 1000,
+    help: 'Unreachable tasks kept per framework; beyond it the ones unreachable the longest are forgotten.',
+  },
+  registry_gc_interval: {
+    type: 'duration',
+    default: 15 * 60_000,
+    help: 'How often unreachable and gone agents are garbage collected from the registry.',
+  },
+  registry_max_agent_age: {
+    type: 'duration',
+    default: 14 * 24 * 3_600_000,
+    help: 'Unreachable and gone agents (and their unreachable tasks) are forgotten after this long.',
+  },
+  registry_max_agent_count: {
+    type: 'int',
+    default: 100 * 1024,
+    help: 'At most this many unreachable (and as many gone) agents are remembered; the oldest go first.',
+  },
   roles: {
     type: 'string',
     help: 'Deprecated Mesos whitelist: comma-separated roles frameworks may use (any role when unset).',
@@ -149,6 +168,9 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
   if (flags.allocation_interval <= 0) throw new InvalidArgumentError('--allocation_interval must be positive');
   if (flags.offer_timeout < 0) throw new InvalidArgumentError('--offer_timeout must not be negative');
   if (flags.files_proxy_timeout <= 0) throw new InvalidArgumentError('--files_proxy_timeout must be positive');
+  if (flags.registry_gc_interval <= 0) throw new InvalidArgumentError('--registry_gc_interval must be positive');
+  if (flags.max_unreachable_tasks_per_framework < 0) throw new InvalidArgumentError('--max_unreachable_tasks_per_framework must not be negative');
+  if (flags.registry_max_agent_count < 0) throw new InvalidArgumentError('--registry_max_agent_count must not be negative');
   const roles = list(flags.roles);
   for (const role of roles ?? []) assertValidRole(role);
   return {
@@ -164,6 +186,9 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
     maxCompletedFrameworks: flags.max_completed_frameworks,
     maxCompletedTasksPerFramework: flags.max_completed_tasks_per_framework,
     maxUnreachableTasksPerFramework: flags.max_unreachable_tasks_per_framework,
+    registryGcIntervalMs: flags.registry_gc_interval,
+    registryMaxAgentAgeMs: flags.registry_max_agent_age,
+    registryMaxAgentCount: flags.registry_max_agent_count,
     roleWhitelist: roles,
     weights: flags.weights === undefined ? [] : parseWeights(flags.weights),
     minAllocatable: parseMinAllocatable(flags.min_allocatable_resources),

@@ -13,7 +13,6 @@ import type { ServerResponse } from 'node:http';
 import { InvalidArgumentError } from '../common/errors.ts';
 import { EventStream } from '../common/http/event-stream.ts';
 import { newUuid } from '../common/ids.ts';
-import type { Resources } from '../common/resources/index.ts';
 import { encodeSchedulerEvent, type FrameworkInfo, type SubscribeCall, type UpdateFrameworkCall } from '../protocol/index.ts';
 import type { Master } from './master.ts';
 import { frameworkMetricPrefix, registerFrameworkMetrics } from './master-metrics.ts';
@@ -33,49 +32,42 @@ export function capabilitiesOf(info: FrameworkInfo): FrameworkCapabilities {
   };
 }
 
-/** Answers a SUBSCRIBE that failed FrameworkInfo checks: 200, one ERROR event, end of stream. */
-function refuseSubscription(res: ServerResponse, message: string): void {
-  const stream = new EventStream(res);
+/**
+ * Answers a SUBSCRIBE that failed FrameworkInfo checks: 200, one ERROR event, end of stream. The
+ * stream id header is there too: Mesos sets it before the master looks at the FrameworkInfo
+ * (master/http.cpp `scheduler`), and clients may read it unconditionally.
+ */
+function refuseSubscription(res: ServerResponse, streamId: string, message: string): void {
+  const stream = new EventStream(res, { headers: { [STREAM_ID_HEADER]: streamId } });
   stream.send(JSON.stringify(encodeSchedulerEvent({ type: 'ERROR', error: { message } })));
   stream.close();
 }
 
-/** Resources each framework uses on the agents, for the allocator (a recovered framework). */
-function usedResources(m: Master, fw: FrameworkRecord): Map<string, Resources> {
-  const used = new Map<string, Resources>();
-  for (const task of fw.tasks.values()) {
-    if (task.resourcesRecovered) continue;
-    const prev = used.get(task.agentId);
-    used.set(task.agentId, prev === undefined ? task.resources : prev.add(task.resources));
-  }
-  return used;
-}
-
 /** SUBSCRIBE: a new framework, a failover of a known one, or a framework known from agents. */
 export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerResponse): void {
+  const streamId = newUuid();
   const info = call.framework_info;
   const suppressed = call.suppressed_roles ?? [];
   const invalid = validateFrameworkInfo(info, { roleWhitelist: m.options.roleWhitelist, suppressedRoles: suppressed });
   if (invalid !== undefined) {
     m.log.info({ reason: invalid }, 'framework subscription refused');
-    refuseSubscription(res, invalid);
+    refuseSubscription(res, streamId, invalid);
     return;
   }
   const requestedId = info.id?.value;
   if (requestedId !== undefined && m.completedFrameworks.some((f) => f.id === requestedId)) {
-    refuseSubscription(res, 'Framework has been removed');
+    refuseSubscription(res, streamId, 'Framework has been removed');
     return;
   }
   const existing = requestedId === undefined ? undefined : m.frameworks.get(requestedId);
   if (existing !== undefined) {
     const error = validateFrameworkUpdate(existing.info, info, false);
     if (error !== undefined) {
-      refuseSubscription(res, error);
+      refuseSubscription(res, streamId, error);
       return;
     }
   }
 
-  const streamId = newUuid();
   const stream = new EventStream(res, { headers: { [STREAM_ID_HEADER]: streamId } });
   const now = m.clock.now();
   let fw: FrameworkRecord;
@@ -94,6 +86,7 @@ export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerRe
       reregisteredTime: requestedId === undefined ? undefined : now,
       unregisteredTime: undefined,
       failoverTimer: undefined,
+      metricPrefix: frameworkMetricPrefix(info.name, id),
       tasks: new Map(),
       completedTasks: [],
       offers: new Set(),
@@ -108,7 +101,6 @@ export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerRe
     m.notify((o) => o.frameworkAdded?.(fw));
   } else {
     fw = existing;
-    const wasRecovered = fw.status === 'recovered';
     const wasConnected = fw.status === 'connected';
     const old = fw.connection;
     fw.connection = undefined;
@@ -131,13 +123,9 @@ export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerRe
     fw.connection = { streamId, stream, heartbeat: undefined };
     fw.reregisteredTime = now;
     fw.unregisteredTime = undefined;
-    if (wasRecovered) {
-      registerFrameworkMetrics(m, fw);
-      m.allocation.addFramework(fw.id, fw, usedResources(m, fw), true);
-    } else {
-      m.allocation.updateFramework(fw.id, fw);
-      if (!wasConnected) m.allocation.activateFramework(fw.id);
-    }
+    // A recovered framework is already known to the allocator, inactive (agent-report.ts).
+    m.allocation.updateFramework(fw.id, fw);
+    if (!wasConnected) m.allocation.activateFramework(fw.id);
     m.metrics.counter('master/messages_reregister_framework').inc();
     m.log.info({ frameworkId: fw.id, name: info.name }, 'framework re-subscribed');
   }
@@ -227,7 +215,7 @@ export function removeFramework(m: Master, fw: FrameworkRecord): void {
   m.completedFrameworks.push(fw);
   const max = m.options.maxCompletedFrameworks;
   if (m.completedFrameworks.length > max) m.completedFrameworks.splice(0, m.completedFrameworks.length - max);
-  m.metrics.removePrefix(frameworkMetricPrefix(fw));
+  m.metrics.removePrefix(fw.metricPrefix);
   m.log.info({ frameworkId: fw.id }, 'framework removed');
   m.notify((o) => o.frameworkRemoved?.(fw));
 }

@@ -6,16 +6,19 @@ import type { Resources } from '../common/resources/index.ts';
 import type { Master } from './master.ts';
 import type { FrameworkRecord } from './model.ts';
 
-/** Where a framework's metrics live: `master/frameworks/<name>/<id>/` (reference §6.4). */
-export function frameworkMetricPrefix(fw: FrameworkRecord): string {
-  return `master/frameworks/${fw.info.name}/${fw.id}/`;
+/**
+ * Where a framework's metrics live: `master/frameworks/<name>/<id>/` (reference §6.4), computed
+ * once when the framework record is made and kept in `FrameworkRecord.metricPrefix`.
+ */
+export function frameworkMetricPrefix(name: string, frameworkId: string): string {
+  return `master/frameworks/${name}/${frameworkId}/`;
 }
 
 const ACTIVE_TASK_STATES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'];
 
-/** Per-framework gauges, registered when a framework appears and removed with it. */
+/** Per-framework gauges, registered when a framework appears and removed with it (by `fw.metricPrefix`). */
 export function registerFrameworkMetrics(m: Master, fw: FrameworkRecord): void {
-  const prefix = frameworkMetricPrefix(fw);
+  const prefix = fw.metricPrefix;
   m.metrics.gauge(`${prefix}subscribed`, () => (fw.status === 'connected' ? 1 : 0));
   for (const state of ACTIVE_TASK_STATES) {
     m.metrics.gauge(`${prefix}tasks/active/${state}`, () => {
@@ -27,9 +30,9 @@ export function registerFrameworkMetrics(m: Master, fw: FrameworkRecord): void {
   for (const name of ['calls', 'events', 'offers/sent', 'offers/accepted', 'offers/declined', 'offers/rescinded']) m.metrics.counter(`${prefix}${name}`);
 }
 
-/** Bumps `master/frameworks/<name>/<id>/<name>` (and `<name>/<type>` when given). */
+/** Bumps `<fw.metricPrefix><name>` (and `<name>/<type>` when given). */
 export function countForFramework(m: Master, fw: FrameworkRecord, name: string, type?: string, by = 1): void {
-  const prefix = frameworkMetricPrefix(fw);
+  const prefix = fw.metricPrefix;
   m.metrics.counter(`${prefix}${name}`).inc(by);
   if (type !== undefined) m.metrics.counter(`${prefix}${name}/${type}`).inc(by);
 }

@@ -44,6 +44,17 @@ export type MasterDeps = {
   readonly info: MasterInfo;
 };
 
+/**
+ * The behaviour the Master's allocation loop calls back into, passed in (server.ts) so that this
+ * file does not import the modules that import it.
+ */
+export type MasterHooks = {
+  /** Turn allocation decisions into offers (offers.ts `makeOffers`). */
+  readonly onOffers: (master: Master, decisions: readonly AllocationDecision[]) => void;
+  /** The allocator's view of an agent went wrong: rebuild it from the records (agents.ts). */
+  readonly onAllocatorDesync: (master: Master, agentId: string) => void;
+};
+
 export class Master {
   readonly options: ResolvedMasterOptions;
   readonly clock: Clock;
@@ -64,7 +75,7 @@ export class Master {
   readonly #timers = new Set<TimerHandle>();
   #stopped = false;
 
-  constructor(deps: MasterDeps, onOffers: (master: Master, decisions: readonly AllocationDecision[]) => void) {
+  constructor(deps: MasterDeps, hooks: MasterHooks) {
     this.options = deps.options;
     this.clock = deps.clock;
     this.log = deps.log;
@@ -87,7 +98,8 @@ export class Master {
       filterGpuResources: o.filterGpuResources,
       fairnessExcludedResourceNames: o.fairnessExcludedResourceNames,
       weights: o.weights,
-      onOffers: (decisions) => onOffers(this, decisions),
+      onOffers: (decisions) => hooks.onOffers(this, decisions),
+      onDesync: (agentId) => hooks.onAllocatorDesync(this, agentId),
     });
   }
 

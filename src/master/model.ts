@@ -52,6 +52,11 @@ export type FrameworkRecord = {
   reregisteredTime: number | undefined;
   unregisteredTime: number | undefined;
   failoverTimer: { cancel(): void } | undefined;
+  /**
+   * `master/frameworks/<name>/<id>/`, fixed when the framework is first registered: a later
+   * rename (UPDATE_FRAMEWORK, re-SUBSCRIBE) must not move its metrics, or the old ones would leak.
+   */
+  readonly metricPrefix: string;
   /** Non-completed tasks (including unreachable ones), by task id. */
   tasks: Map<string, TaskRecord>;
   completedTasks: TaskRecord[];

@@ -26,6 +26,12 @@ export type MasterOptions = {
   maxCompletedTasksPerFramework?: number;
   /** Default 1000. */
   maxUnreachableTasksPerFramework?: number;
+  /** How often unreachable and gone agents are garbage collected from the registry. Default 15 min. */
+  registryGcIntervalMs?: number;
+  /** Unreachable and gone agents older than this are forgotten. Default 2 weeks. */
+  registryMaxAgentAgeMs?: number;
+  /** At most this many unreachable (and as many gone) agents are remembered. Default 102400. */
+  registryMaxAgentCount?: number;
   /** Scheduler heartbeat period; Mesos hard-codes 15 s. */
   heartbeatIntervalMs?: number;
   /** Deprecated Mesos `--roles` whitelist; undefined allows any role. */
@@ -44,6 +50,11 @@ export type MasterOptions = {
   filesProxyTimeoutMs?: number;
   /** Answer `/files/*` with 307 to the owning agent instead of proxying. Default false. */
   filesRedirectToAgent?: boolean;
+  /**
+   * Whether the agents can run the default executor, which LAUNCH_GROUP needs. Default false (it
+   * does not exist yet): every LAUNCH_GROUP gets TASK_ERROR. Tests of the RUN_TASK_GROUP path set it.
+   */
+  defaultExecutorAvailable?: boolean;
   /** Master id (a UUID by default); tests may fix it. */
   masterId?: string;
   clock?: Clock;
@@ -81,6 +92,9 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     maxCompletedFrameworks: options.maxCompletedFrameworks ?? 50,
     maxCompletedTasksPerFramework: options.maxCompletedTasksPerFramework ?? 1000,
     maxUnreachableTasksPerFramework: options.maxUnreachableTasksPerFramework ?? 1000,
+    registryGcIntervalMs: options.registryGcIntervalMs ?? 15 * 60_000,
+    registryMaxAgentAgeMs: options.registryMaxAgentAgeMs ?? 14 * 24 * 3_600_000,
+    registryMaxAgentCount: options.registryMaxAgentCount ?? 100 * 1024,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     roleWhitelist: options.roleWhitelist,
     weights: options.weights ?? [],
@@ -93,6 +107,7 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     maxOperatorEventStreamSubscribers: options.maxOperatorEventStreamSubscribers ?? 1000,
     filesProxyTimeoutMs: options.filesProxyTimeoutMs ?? 10_000,
     filesRedirectToAgent: options.filesRedirectToAgent ?? false,
+    defaultExecutorAvailable: options.defaultExecutorAvailable ?? false,
     flags: options.flags ?? {},
   };
 }

@@ -28,6 +28,8 @@ export interface MasterRegistry {
   markAgentGone(agentId: string, now: number): void;
   /** Forgets an agent entirely (UNREGISTER). */
   removeAgent(agentId: string): void;
+  /** Forgets unreachable and gone agents in one operation (Mesos `Prune`, the registry GC). */
+  pruneAgents(agentIds: readonly string[]): void;
 }
 
 /** The registry for tests and for a master started without `--work_dir`. */
@@ -63,5 +65,13 @@ export class InMemoryRegistry implements MasterRegistry {
 
   removeAgent(agentId: string): void {
     this.#agents.delete(agentId);
+  }
+
+  pruneAgents(agentIds: readonly string[]): void {
+    for (const id of agentIds) {
+      const state = this.#agents.get(id)?.state;
+      // An agent that re-registered since the GC chose it is kept (Mesos skips those too).
+      if (state === 'unreachable' || state === 'gone') this.#agents.delete(id);
+    }
   }
 }

@@ -9,7 +9,7 @@ import type { Master } from './master.ts';
 import { countForFramework } from './master-metrics.ts';
 import type { FrameworkRecord, TaskRecord } from './model.ts';
 import { acknowledgeUpdate, masterStatus, sendUpdate, transitionTask } from './status-updates.ts';
-import { RECONCILIATION_MESSAGE, reconcileUnknownTask, stateForFramework, type AgentStanding } from './tasks.ts';
+import { RECONCILIATION_MESSAGE, reconciledState, reconcileUnknownTask, stateForFramework, type AgentStanding } from './tasks.ts';
 
 export function handleSchedulerCall(m: Master, fw: FrameworkRecord, call: ValidSchedulerCall): void {
   countForFramework(m, fw, 'calls', call.type);
@@ -149,13 +149,17 @@ export function agentStanding(m: Master, agentId: string | undefined): AgentStan
   return agent === undefined ? 'recovering' : 'unknown';
 }
 
-/** The latest state of a known task, as a reconciliation answer (no uuid). */
+/**
+ * A known task's state as a reconciliation answer (no uuid): that of its unacknowledged update if
+ * it has one (tasks.ts `reconciledState`), with that update's health, labels and check and
+ * container status; else the latest state.
+ */
 function latestStatus(m: Master, fw: FrameworkRecord, task: TaskRecord): TaskStatus {
-  const last = task.statuses.at(-1);
+  const last = task.pendingUpdate ?? task.statuses.at(-1);
   const status = masterStatus(
     m,
     task,
-    stateForFramework(task.state, fw.capabilities.partitionAware),
+    stateForFramework(reconciledState(task), fw.capabilities.partitionAware),
     'REASON_RECONCILIATION',
     RECONCILIATION_MESSAGE,
   );

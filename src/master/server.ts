@@ -7,6 +7,7 @@ import { HttpServer } from '../common/http/server.ts';
 import { MasterIds, newUuid } from '../common/ids.ts';
 import { silentLogger } from '../common/log.ts';
 import { Metrics } from '../common/metrics.ts';
+import { rebuildAgentAllocation } from './agents.ts';
 import { agentApiRoute } from './http/agent-api.ts';
 import { readSideRoutes } from './http/routes.ts';
 import { schedulerApiRoute } from './http/scheduler-api.ts';
@@ -15,6 +16,7 @@ import { buildMasterInfo } from './master-info.ts';
 import { registerMasterMetrics } from './master-metrics.ts';
 import { makeOffers } from './offers.ts';
 import { resolveOptions, type MasterOptions } from './options.ts';
+import { startRegistryGc } from './pruning.ts';
 import { InMemoryRegistry } from './registry.ts';
 
 export type RunningMaster = {
@@ -46,13 +48,14 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
       registry: options.registry ?? new InMemoryRegistry(),
       info: buildMasterInfo({ id: masterId, ip: resolved.ip, port, hostname: resolved.hostname }),
     },
-    makeOffers,
+    { onOffers: makeOffers, onAllocatorDesync: rebuildAgentAllocation },
   );
   server.route(schedulerApiRoute(master));
   server.route(agentApiRoute(master));
   for (const route of readSideRoutes(master)) server.route(route);
   registerMasterMetrics(master);
   master.allocation.start();
+  startRegistryGc(master);
   let stopped = false;
   return {
     url: `http://${resolved.ip}:${port}`,

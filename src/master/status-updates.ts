@@ -121,6 +121,12 @@ export function transitionTask(
   const decision = applyMasterTransition(task, state);
   if (decision.next.state === task.state && isTerminalTaskState(task.state)) return;
   task.state = decision.next.state;
+  // The master's own update supersedes an agent update still awaiting ACK: it is not re-sent on
+  // re-subscription, and reconciliation answers the new state (the agent re-sends its update when
+  // it is back, and a late ACK of it still reaches the agent).
+  task.statusUpdateState = decision.next.statusUpdateState;
+  task.statusUpdateUuid = decision.next.statusUpdateUuid;
+  task.pendingUpdate = undefined;
   const status = masterStatus(m, task, stateForFramework(state, fw.capabilities.partitionAware), reason, message);
   if (options.unreachableTime !== undefined) {
     task.unreachableTime = options.unreachableTime;

@@ -5,6 +5,7 @@ import {
   applyAgentUpdate,
   applyMasterTransition,
   completesAfterMasterTransition,
+  reconciledState,
   reconcileUnknownTask,
   stateForFramework,
   unreachableState,
@@ -74,4 +75,19 @@ test('explicit reconciliation of an unknown task follows the agent standing', ()
   for (const s of ['registered', 'unreachable', 'gone', 'unknown'] as const) {
     assert.equal(reconcileUnknownTask(s, false)?.state, 'TASK_LOST');
   }
+});
+
+test('reconciliation reports the unacknowledged update, not a state the framework has not been sent', () => {
+  // RUNNING forwarded, not acknowledged; the agent's latest_state says the task finished since.
+  const d = applyAgentUpdate({ state: 'TASK_STARTING' }, { state: 'TASK_RUNNING', uuid: U1 }, 'TASK_FINISHED');
+  assert.equal(d.next.state, 'TASK_FINISHED');
+  assert.equal(reconciledState(d.next), 'TASK_RUNNING');
+  // Nothing pending: the latest state.
+  assert.equal(reconciledState({ state: 'TASK_FINISHED' }), 'TASK_FINISHED');
+});
+
+test("a master transition supersedes a pending agent update (it is what the framework was told last)", () => {
+  const d = applyMasterTransition({ state: 'TASK_RUNNING', statusUpdateState: 'TASK_RUNNING', statusUpdateUuid: U1 }, 'TASK_UNREACHABLE');
+  assert.deepEqual(d.next, { state: 'TASK_UNREACHABLE' });
+  assert.equal(reconciledState(d.next), 'TASK_UNREACHABLE');
 });

@@ -60,7 +60,8 @@ export function applyAgentUpdate(task: TaskProgress, status: Pick<TaskStatus, 's
 export function applyMasterTransition(task: TaskProgress, state: TaskState): StatusUpdateDecision {
   const wasTerminal = isTerminalTaskState(task.state);
   if (wasTerminal) return { next: task, recoverResources: false };
-  return { next: { ...task, state }, recoverResources: isTerminalTaskState(state) };
+  // The framework is told `state` now, without a uuid: nothing is pending any more.
+  return { next: { state }, recoverResources: isTerminalTaskState(state) };
 }
 
 export type AcknowledgeDecision =
@@ -143,3 +144,12 @@ export function reconcileUnknownTask(standing: AgentStanding, partitionAware: bo
 }
 
 export const RECONCILIATION_MESSAGE = 'Reconciliation: Latest task state';
+
+/**
+ * The state a reconciliation reports for a known task (Mesos `status_update_state`): that of the
+ * update the framework has been sent and not acknowledged yet, so that reconciliation never runs
+ * ahead of updates the framework will still receive; else the latest state.
+ */
+export function reconciledState(task: TaskProgress): TaskState {
+  return task.statusUpdateState ?? task.state;
+}

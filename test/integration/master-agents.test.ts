@@ -75,7 +75,7 @@ describe('master: agents', () => {
     }
   });
 
-  test('a broken stream re-subscribed in time keeps the agent; unreported tasks are lost', async () => {
+  test('a broken stream re-subscribed in time keeps the agent; unreported tasks are lost through the agent', async () => {
     const master = await startMaster({ port: 0, allocationIntervalMs: 30, agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 5 });
     const agent = await TestAgent.register(master.url);
     const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'reregister' });
@@ -88,8 +88,12 @@ describe('master: agents', () => {
       try {
         const subscribed = back.events.all()[0];
         assert.equal(subscribed?.type, 'SUBSCRIBED');
-        const forgotten = (await scheduler.events.next('UPDATE', (e) => e.update.status.task_id.value === 'forgotten' && e.update.status.source === 'SOURCE_MASTER')).update.status;
+        assert.deepEqual(back.reconciliations, [{ framework_id: { value: scheduler.frameworkId }, task_id: { value: 'forgotten' }, state: 'TASK_LOST' }]);
+        // The agent settles it (Mesos `reconcileKnownSlave`): one update, from the agent, to acknowledge.
+        await back.answerReconciliations();
+        const forgotten = (await scheduler.events.next('UPDATE', (e) => e.update.status.task_id.value === 'forgotten' && e.update.status.state !== 'TASK_RUNNING')).update.status;
         assert.equal(forgotten.state, 'TASK_LOST');
+        assert.equal(forgotten.source, 'SOURCE_AGENT');
         assert.equal(forgotten.reason, 'REASON_RECONCILIATION');
         assert.equal(master.master.frameworks.get(scheduler.frameworkId)?.tasks.get('kept')?.state, 'TASK_RUNNING');
         assert.equal(master.master.agents.get(agent.agentId)?.status, 'connected');
@@ -103,6 +107,51 @@ describe('master: agents', () => {
     } finally {
       scheduler.close();
       agent.close();
+      await master.stop();
+    }
+  });
+
+  test('bounded memory: the oldest unreachable tasks beyond the limit, and unreachable agents beyond the registry limit, are forgotten', async () => {
+    const master = await startMaster({
+      port: 0,
+      allocationIntervalMs: 30,
+      agentPingTimeoutMs: PING_MS,
+      maxAgentPingTimeouts: MAX_PINGS,
+      maxUnreachableTasksPerFramework: 2,
+      registryGcIntervalMs: 50,
+      registryMaxAgentCount: 1,
+    });
+    const a = await TestAgent.register(master.url, { hostname: 'a.test' });
+    const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'bounded', capabilities: [{ type: 'PARTITION_AWARE' }] });
+    let b: TestAgent | undefined;
+    const reconcile = async (taskId: string, agentId: string): Promise<string> => {
+      await scheduler.mustCall({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId }, agent_id: { value: agentId } }] } });
+      return (await scheduler.events.next('UPDATE', (e) => e.update.status.task_id.value === taskId && e.update.status.reason === 'REASON_RECONCILIATION')).update.status.state;
+    };
+    try {
+      await launchTask(scheduler, a, 'a1');
+      // Registered only now, so that each OFFERS event holds one agent's offer.
+      b = await TestAgent.register(master.url, { hostname: 'b.test' });
+      await launchTask(scheduler, b, 'b1');
+      await launchTask(scheduler, b, 'b2');
+      const tasks = master.master.frameworks.get(scheduler.frameworkId)!.tasks;
+      a.answerPings = false;
+      await until(() => master.master.agents.get(a.agentId)?.status === 'unreachable', 3000);
+      const second = b;
+      second.answerPings = false;
+      await until(() => master.master.agents.get(second.agentId)?.status === 'unreachable', 3000);
+      // Three unreachable tasks, at most two kept: a1 was unreachable the longest.
+      assert.deepEqual([...tasks.keys()].sort(), ['b1', 'b2']);
+      // The registry keeps one unreachable agent: the older one, a, goes (with nothing left of it).
+      await until(() => !master.master.agents.has(a.agentId), 3000);
+      assert.equal(master.master.registry.agents().has(a.agentId), false);
+      assert.equal(master.master.agents.get(second.agentId)?.status, 'unreachable');
+      assert.equal(await reconcile('a1', a.agentId), 'TASK_UNKNOWN');
+      assert.equal(await reconcile('b1', second.agentId), 'TASK_UNREACHABLE');
+    } finally {
+      scheduler.close();
+      a.close();
+      b?.close();
       await master.stop();
     }
   });

@@ -123,4 +123,22 @@ describe('master: frameworks', () => {
       scheduler.close();
     }
   });
+
+  test('per-framework metrics stay under the name registered first, and all go with the framework after a rename', async () => {
+    const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'before-rename' });
+    try {
+      const id = scheduler.frameworkId;
+      const ofFramework = (): string[] => Object.keys(master.master.metrics.snapshot()).filter((k) => k.includes(`/${id}/`));
+      await scheduler.mustCall({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { user: 'u', name: 'after-rename', id: { value: id } } } });
+      await scheduler.mustCall({ type: 'REVIVE' });
+      assert.equal(master.master.frameworks.get(id)?.info.name, 'after-rename');
+      assert.ok(ofFramework().length > 0);
+      assert.deepEqual(ofFramework().filter((k) => !k.startsWith(`master/frameworks/before-rename/${id}/`)), []);
+      assert.ok(ofFramework().includes(`master/frameworks/before-rename/${id}/calls/REVIVE`));
+      await scheduler.mustCall({ type: 'TEARDOWN' });
+      assert.deepEqual(ofFramework(), [], 'nothing of the framework is left');
+    } finally {
+      scheduler.close();
+    }
+  });
 });

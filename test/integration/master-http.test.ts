@@ -52,6 +52,8 @@ describe('master: scheduler API status codes', () => {
   test('a FrameworkInfo that fails validation: 200, ERROR event, end of stream', async () => {
     const res = await post({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'bad', roles: ['a'] } } });
     assert.equal(res.status, 200);
+    // Mesos sets the stream id before it looks at the FrameworkInfo (master/http.cpp).
+    assert.match(res.headers.get('mesos-stream-id') ?? '', /^[0-9a-f-]{36}$/);
     const events: { type: string; error?: { message: string } }[] = [];
     for await (const e of readJsonRecords<{ type: string; error?: { message: string } }>(res.body!)) events.push(e);
     assert.equal(events.length, 1);

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startMaster, type RunningMaster } from '../../src/master/index.ts';
-import { until } from '../../src/master/testing/scenario.ts';
+import { TASK_GROUPS_UNAVAILABLE } from '../../src/master/accept.ts';
+import { allocatorMismatch, until } from '../../src/master/testing/scenario.ts';
 import { TestAgent, scalar } from '../../src/master/testing/test-agent.ts';
 import { TestScheduler } from '../../src/master/testing/test-scheduler.ts';
 
@@ -10,7 +11,8 @@ describe('master: operations', () => {
   let master: RunningMaster;
   let agent: TestAgent;
   before(async () => {
-    master = await startMaster({ port: 0, allocationIntervalMs: 30 });
+    // The RUN_TASK_GROUP path, for when agents run the default executor.
+    master = await startMaster({ port: 0, allocationIntervalMs: 30, defaultExecutorAvailable: true });
     agent = await TestAgent.register(master.url);
   });
   after(async () => {
@@ -115,6 +117,81 @@ describe('master: operations', () => {
     } finally {
       scheduler.close();
       leaving.close();
+    }
+  });
+});
+
+describe('master: task groups and executors on a cluster without the default executor', () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  before(async () => {
+    master = await startMaster({ port: 0, allocationIntervalMs: 30 });
+    agent = await TestAgent.register(master.url);
+  });
+  after(async () => {
+    agent.close();
+    await master.stop();
+  });
+
+  const cpusOffered = (frameworkId: string): number =>
+    [...master.master.offers.values()].filter((o) => o.frameworkId === frameworkId).reduce((n, o) => n + (o.resources.cpus() ?? 0), 0);
+
+  test('LAUNCH_GROUP: TASK_ERROR for every task, nothing allocated, nothing sent to the agent', async () => {
+    const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'no-groups' });
+    try {
+      const offer = (await scheduler.events.next('OFFERS')).offers.offers![0]!;
+      const executor = { type: 'DEFAULT', executor_id: { value: 'ex' }, framework_id: { value: scheduler.frameworkId }, resources: [scalar('cpus', 0.1), scalar('mem', 32)] };
+      const task = (id: string) => ({ name: id, task_id: { value: id }, agent_id: { value: agent.agentId }, resources: [scalar('cpus', 0.5), scalar('mem', 64)] });
+      await scheduler.mustCall({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: [task('g1'), task('g2')] } } }],
+          filters: { refuse_seconds: 0 },
+        },
+      });
+      for (const id of ['g1', 'g2']) {
+        const status = (await scheduler.events.next('UPDATE', (e) => e.update.status.task_id.value === id)).update.status;
+        assert.equal(status.state, 'TASK_ERROR');
+        assert.equal(status.reason, 'REASON_TASK_GROUP_INVALID');
+        assert.equal(status.message, TASK_GROUPS_UNAVAILABLE);
+        assert.equal(status.source, 'SOURCE_MASTER');
+      }
+      assert.equal(master.master.frameworks.get(scheduler.frameworkId)!.tasks.size, 0);
+      assert.equal(master.master.agents.get(agent.agentId)!.executors.size, 0);
+      // The whole agent is offered again.
+      await until(() => cpusOffered(scheduler.frameworkId) === 4);
+      assert.equal(agent.events.pending('RUN_TASK_GROUP').length, 0);
+      await scheduler.mustCall({ type: 'TEARDOWN' });
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  test('an executor that never registered: EXITED_EXECUTOR frees its resources, with the task update freeing the task', async () => {
+    const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'custom' });
+    try {
+      const offer = (await scheduler.events.next('OFFERS')).offers.offers![0]!;
+      const executor = { executor_id: { value: 'cx' }, command: { value: './my-executor' }, resources: [scalar('cpus', 1), scalar('mem', 128)] };
+      const task = { name: 'c1', task_id: { value: 'c1' }, agent_id: { value: agent.agentId }, resources: [scalar('cpus', 0.5), scalar('mem', 64)], executor };
+      await scheduler.mustCall({
+        type: 'ACCEPT',
+        accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 0 } },
+      });
+      await agent.events.next('RUN_TASK', (e) => e.run_task.task.task_id.value === 'c1');
+      assert.equal(allocatorMismatch(master.master, agent.agentId), undefined);
+      await until(() => cpusOffered(scheduler.frameworkId) === 2.5);
+      // The executor failed to start: the agent fails the task and reports the executor gone.
+      const uuid = await agent.statusUpdate(scheduler.frameworkId, 'c1', 'TASK_FAILED', { executorId: 'cx', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' });
+      await scheduler.events.next('UPDATE', (e) => e.update.status.uuid === uuid);
+      await agent.call({ type: 'EXITED_EXECUTOR', exited_executor: { framework_id: { value: scheduler.frameworkId }, executor_id: { value: 'cx' }, status: 256 } });
+      await scheduler.events.next('FAILURE', (e) => e.failure.executor_id?.value === 'cx');
+      assert.equal(master.master.agents.get(agent.agentId)!.executors.get(scheduler.frameworkId)?.has('cx') ?? false, false);
+      assert.equal(allocatorMismatch(master.master, agent.agentId), undefined);
+      await until(() => cpusOffered(scheduler.frameworkId) === 4);
+      await scheduler.mustCall({ type: 'TEARDOWN' });
+    } finally {
+      scheduler.close();
     }
   });
 });

@@ -1,5 +1,7 @@
 // Steps shared by the master's in-process tests: launch a command task through the test doubles.
-import type { TaskState } from '../../protocol/index.ts';
+import { Resources, resourcesFromWire } from '../../common/resources/index.ts';
+import { isTerminalTaskState, type TaskState } from '../../protocol/index.ts';
+import type { Master } from '../master.ts';
 import { scalar, type TestAgent } from './test-agent.ts';
 import type { TestScheduler } from './test-scheduler.ts';
 
@@ -42,4 +44,35 @@ export async function until(fn: () => boolean, timeoutMs = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * Where the allocator's books for an agent differ from the master's records (its non-terminal
+ * tasks, its executors and its outstanding offers, per framework), or undefined when they agree.
+ */
+export function allocatorMismatch(master: Master, agentId: string): string | undefined {
+  const agent = master.agents.get(agentId);
+  const booked = master.allocation.agentAllocation(agentId);
+  if (agent === undefined || booked === undefined) return agent === undefined && booked === undefined ? undefined : `agent known to only one side`;
+  const expected = new Map<string, Resources>();
+  const add = (frameworkId: string, r: Resources): void => {
+    expected.set(frameworkId, (expected.get(frameworkId) ?? Resources.EMPTY).add(r));
+  };
+  for (const key of agent.tasks) {
+    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+    const task = master.findTask(frameworkId, taskId);
+    if (task !== undefined && !isTerminalTaskState(task.state)) add(frameworkId, task.resources);
+  }
+  for (const [frameworkId, executors] of agent.executors) for (const e of executors.values()) add(frameworkId, resourcesFromWire(e.resources ?? []));
+  for (const id of agent.offers) {
+    const offer = master.offers.get(id);
+    if (offer !== undefined) add(offer.frameworkId, offer.resources);
+  }
+  const problems: string[] = [];
+  for (const frameworkId of new Set([...expected.keys(), ...booked.keys()])) {
+    const mine = expected.get(frameworkId) ?? Resources.EMPTY;
+    const theirs = booked.get(frameworkId) ?? Resources.EMPTY;
+    if (!mine.equals(theirs)) problems.push(`framework ${frameworkId}: master ${mine.toString() || 'nothing'}, allocator ${theirs.toString() || 'nothing'}`);
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
 }

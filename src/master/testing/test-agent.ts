@@ -7,6 +7,7 @@ import {
   AGENT_PROTOCOL_VERSION,
   AGENT_STREAM_ID_HEADER,
   decodeMasterToAgentEvent,
+  type TaskReconciliation,
   type ValidMasterToAgentEvent,
 } from '../../protocol/agora/agent-master.ts';
 import { readJsonRecords, type Resource, type Task, type TaskState } from '../../protocol/index.ts';
@@ -20,6 +21,7 @@ export type TestAgentOptions = {
   agentId?: string;
   tasks?: Task[];
   frameworks?: { framework_info: Record<string, unknown> }[];
+  executors?: Record<string, unknown>[];
   answerPings?: boolean;
 };
 
@@ -32,16 +34,27 @@ export class TestAgent {
   readonly agentId: string;
   readonly streamId: string;
   readonly events: EventQueue<ValidMasterToAgentEvent>;
+  /** SUBSCRIBED.reconciliations: tasks the master knows on this agent that it did not report. */
+  readonly reconciliations: readonly TaskReconciliation[];
   answerPings: boolean;
   readonly #abort: AbortController;
 
-  private constructor(masterUrl: string, agentId: string, streamId: string, events: EventQueue<ValidMasterToAgentEvent>, abort: AbortController, answerPings: boolean) {
+  private constructor(
+    masterUrl: string,
+    agentId: string,
+    streamId: string,
+    events: EventQueue<ValidMasterToAgentEvent>,
+    abort: AbortController,
+    answerPings: boolean,
+    reconciliations: readonly TaskReconciliation[],
+  ) {
     this.masterUrl = masterUrl;
     this.agentId = agentId;
     this.streamId = streamId;
     this.events = events;
     this.#abort = abort;
     this.answerPings = answerPings;
+    this.reconciliations = reconciliations;
   }
 
   static async register(masterUrl: string, options: TestAgentOptions = {}): Promise<TestAgent> {
@@ -64,6 +77,7 @@ export class TestAgent {
           },
           ...(options.tasks !== undefined && { tasks: options.tasks }),
           ...(options.frameworks !== undefined && { frameworks: options.frameworks }),
+          ...(options.executors !== undefined && { executors: options.executors }),
         },
       }),
       signal: abort.signal,
@@ -89,7 +103,7 @@ export class TestAgent {
       }
     })();
     const subscribed = await events.next('SUBSCRIBED');
-    const agent = new TestAgent(masterUrl, subscribed.subscribed.agent_id.value, streamId, events, abort, options.answerPings ?? true);
+    const agent = new TestAgent(masterUrl, subscribed.subscribed.agent_id.value, streamId, events, abort, options.answerPings ?? true, subscribed.subscribed.reconciliations ?? []);
     self.agent = agent;
     // A PING may have arrived before `agent` existed.
     if (agent.answerPings) for (const ping of events.pending('PING')) void agent.call({ type: 'PONG', pong: { sequence: ping.ping.sequence } }).catch(() => undefined);
@@ -106,20 +120,49 @@ export class TestAgent {
     return res;
   }
 
-  /** Sends a STATUS_UPDATE as an executor would; returns its uuid. */
-  async statusUpdate(frameworkId: string, taskId: string, state: TaskState, extra: { executorId?: string; latestState?: TaskState; uuid?: string } = {}): Promise<string> {
+  /** Sends a STATUS_UPDATE as an executor would (or as the agent, with `source`); returns its uuid. */
+  async statusUpdate(
+    frameworkId: string,
+    taskId: string,
+    state: TaskState,
+    extra: { executorId?: string; latestState?: TaskState; uuid?: string; source?: string; reason?: string; message?: string } = {},
+  ): Promise<string> {
     const uuid = extra.uuid ?? newStatusUuid();
     const res = await this.call({
       type: 'STATUS_UPDATE',
       status_update: {
         framework_id: { value: frameworkId },
         ...(extra.executorId !== undefined && { executor_id: { value: extra.executorId } }),
-        status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid },
+        status: {
+          task_id: { value: taskId },
+          state,
+          source: extra.source ?? 'SOURCE_EXECUTOR',
+          uuid,
+          ...(extra.reason !== undefined && { reason: extra.reason }),
+          ...(extra.message !== undefined && { message: extra.message }),
+        },
         ...(extra.latestState !== undefined && { latest_state: extra.latestState }),
       },
     });
     if (res.status !== 202) throw new Error(`STATUS_UPDATE answered ${res.status}`);
     return uuid;
+  }
+
+  /**
+   * What an agent does with SUBSCRIBED.reconciliations for tasks it does not know: one terminal
+   * update each, in the listed state, from the agent. Returns the uuids by task id.
+   */
+  async answerReconciliations(): Promise<Map<string, string>> {
+    const uuids = new Map<string, string>();
+    for (const r of this.reconciliations) {
+      const uuid = await this.statusUpdate(r.framework_id.value, r.task_id.value, r.state, {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_RECONCILIATION',
+        message: 'Reconciliation: task unknown to the agent',
+      });
+      uuids.set(r.task_id.value, uuid);
+    }
+    return uuids;
   }
 
   close(): void {
