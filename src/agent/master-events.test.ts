@@ -77,6 +77,8 @@ test('reconciliation: only tasks the agent does not know, lost or dropped by par
   state.frameworks.get('F')!.info.capabilities = [{ type: 'PARTITION_AWARE' }];
   assert.deepEqual(unknownReconciledTasks(state, [r('F', 'gone')]), [{ frameworkId: 'F', taskId: 'gone', state: 'TASK_DROPPED' }]);
   assert.deepEqual(unknownReconciledTasks(state, undefined), []);
+  // The master's state wins: it knows a partition-aware framework this agent has never seen.
+  assert.deepEqual(unknownReconciledTasks(state, [{ ...r('H', 'y'), state: 'TASK_DROPPED' }]), [{ frameworkId: 'H', taskId: 'y', state: 'TASK_DROPPED' }]);
 });
 
 test('each master event reaches its handler with its payload unpacked', () => {

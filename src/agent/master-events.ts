@@ -126,15 +126,19 @@ export function subscribePayload(p: SubscribeParams): AgentSubscribe {
 }
 
 /**
- * Tasks the master listed in SUBSCRIBED that the agent does not know: each gets TASK_LOST
- * (TASK_DROPPED for a partition-aware framework) so the master can settle it.
+ * Tasks the master listed in SUBSCRIBED that the agent does not know: each gets the terminal
+ * state the master put in the reconciliation (it knows the framework's capabilities even when
+ * this agent has never seen the framework); failing that, TASK_LOST, or TASK_DROPPED for a
+ * partition-aware framework. The master settles these tasks only through this update.
  */
 export function unknownReconciledTasks(state: AgentState, reconciliations: AgentSubscribed['reconciliations']): { frameworkId: string; taskId: string; state: TaskState }[] {
   const out: { frameworkId: string; taskId: string; state: TaskState }[] = [];
   for (const r of reconciliations ?? []) {
     const framework = state.frameworks.get(r.framework_id.value);
     const known = framework && [...framework.executors.values()].some((e) => findTask(e, r.task_id.value));
-    if (!known) out.push({ frameworkId: r.framework_id.value, taskId: r.task_id.value, state: droppedOrLost(framework?.info) });
+    if (known) continue;
+    const state = r.state === 'TASK_LOST' || r.state === 'TASK_DROPPED' ? r.state : droppedOrLost(framework?.info);
+    out.push({ frameworkId: r.framework_id.value, taskId: r.task_id.value, state });
   }
   return out;
 }
