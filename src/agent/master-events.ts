@@ -137,8 +137,8 @@ export function unknownReconciledTasks(state: AgentState, reconciliations: Agent
     const framework = state.frameworks.get(r.framework_id.value);
     const known = framework && [...framework.executors.values()].some((e) => findTask(e, r.task_id.value));
     if (known) continue;
-    const state = r.state === 'TASK_LOST' || r.state === 'TASK_DROPPED' ? r.state : droppedOrLost(framework?.info);
-    out.push({ frameworkId: r.framework_id.value, taskId: r.task_id.value, state });
+    const settled = r.state === 'TASK_LOST' || r.state === 'TASK_DROPPED' ? r.state : droppedOrLost(framework?.info);
+    out.push({ frameworkId: r.framework_id.value, taskId: r.task_id.value, state: settled });
   }
   return out;
 }
