@@ -22,12 +22,14 @@ import { AGORA_VERSION } from '../common/version.ts';
 import type { Containerizer } from '../containerizer/index.ts';
 import { ExecutorLifecycle } from './executor-lifecycle.ts';
 import { FetchStep } from './fetch-step.ts';
+import { SandboxGc } from './gc.ts';
 import type { AgentFlags } from './flags.ts';
 import { killTask, shutdownFramework, type KillShutdownDeps } from './kill-shutdown.ts';
 import { MasterLink } from './master-link.ts';
 import { dispatchMasterEvent, subscribePayload, unknownReconciledTasks, type MasterEventHandlers } from './master-events.ts';
 import { AgentMetrics } from './metrics.ts';
 import {
+  allExecutors,
   completeTask,
   executorIsIdle,
   MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK,
@@ -72,6 +74,8 @@ export class Agent {
   readonly metrics: AgentMetrics;
   readonly statusUpdates: StatusUpdateManager;
   readonly startTimeMs: number;
+  /** Removes terminated executors' sandboxes after --gc_delay (gc.ts). */
+  readonly gc: SandboxGc;
   readonly #o: AgentOptions;
   readonly #log: Logger;
   readonly #link: MasterLink;
@@ -104,7 +108,17 @@ export class Agent {
       retryMaxMs: options.statusUpdateRetryMaxMs,
     });
     this.statusUpdates = this.#relay.manager;
+    this.gc = new SandboxGc({
+      workDir: options.flags.work_dir,
+      clock: options.clock,
+      logger: options.logger,
+      metrics: this.metrics.registry,
+      policy: { gcDelayMs: options.flags.gc_delay, diskHeadroom: options.flags.gc_disk_headroom },
+      diskWatchIntervalMs: options.flags.disk_watch_interval,
+      liveSandboxes: () => [...allExecutors(this.state)].filter((e) => e.state !== 'TERMINATED').map((e) => e.directory),
+    });
     this.#lifecycle = new ExecutorLifecycle({
+      sandboxGc: this.gc,
       state: this.state,
       flags: options.flags,
       clock: options.clock,
@@ -177,6 +191,7 @@ export class Agent {
     this.#port = port;
     await this.statusUpdates.recover();
     for (const containerizer of this.#o.containerizers) await containerizer.recover([]);
+    this.gc.start();
     this.#link.start();
   }
 
@@ -190,6 +205,7 @@ export class Agent {
     this.#link.stop();
     this.statusUpdates.stop();
     await this.#lifecycle.stop();
+    await this.gc.stop();
   }
 
   // -------------------------------------------------------------------------------------------

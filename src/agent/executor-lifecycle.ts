@@ -26,6 +26,8 @@ import type { Containerizer, ContainerTermination } from '../containerizer/index
 import { describeWaitStatus, executorEnvironment, shutdownGracePeriodMs } from './executor-launch.ts';
 import { decideExecutorTermination, reportsExitedExecutor } from './executor-termination.ts';
 import type { FetchStep } from './fetch-step.ts';
+import { detachSandbox } from './files.ts';
+import type { SandboxGc } from './gc.ts';
 import type { AgentFlags } from './flags.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { executorLatestRunLink, executorRunDir } from './paths.ts';
@@ -56,6 +58,8 @@ export type ExecutorLifecycleOptions = {
   send: (call: Omit<AgentToMasterCall, 'agent_id'>) => Promise<boolean>;
   /** An executor may be done: let the agent move it (and maybe its framework) to completed. */
   maybeComplete: (framework: Framework, executor: Executor) => void;
+  /** Removes the sandboxes of terminated executors after --gc_delay (absent: kept forever). */
+  sandboxGc?: Pick<SandboxGc, 'schedule'>;
   /** The agent's effective uid (default: the process's); decides whether --switch_user applies. */
   agentUid?: number | undefined;
   /** Resolves a task user (default: `id(1)`); throws UnknownTaskUserError. */
@@ -346,6 +350,7 @@ export class ExecutorLifecycle {
     executor.state = 'TERMINATED';
     executor.exitStatus = termination?.status;
     this.#log.info({ executor_id: executor.id, status: describeWaitStatus(termination?.status) }, 'executor terminated');
+    this.#o.sandboxGc?.schedule(executor.directory, () => detachSandbox(executor));
     if (!framework) return;
     const decision = decideExecutorTermination({
       frameworkTerminating: framework.state === 'TERMINATING',

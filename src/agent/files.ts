@@ -8,7 +8,7 @@ import type { FileInfo } from '../protocol/index.ts';
 import { ForbiddenError, InvalidArgumentError, NotFoundError, type AgoraError } from '../common/errors.ts';
 import { executorLatestRunLink, executorVirtualLatestPath } from './paths.ts';
 import { isWithin, resolveVirtualPath, type Attachments } from './sandbox-path.ts';
-import type { AgentState } from './state.ts';
+import type { AgentState, Executor } from './state.ts';
 
 /** One read returns at most 16 pages of 4 KiB, as Mesos. */
 export const MAX_READ_BYTES = 16 * 4096;
@@ -18,6 +18,17 @@ export type BrowseEntry = { path: string; nlink: number; size: number; mtime: nu
 
 export type ResolvedFile = { virtualPath: string; real: string; stats: Stats };
 
+/**
+ * Executors whose sandbox the GC removed (or is removing): no longer attached. Keyed by the
+ * Executor record, so it is forgotten with it and agents in one process do not share it.
+ */
+const detachedSandboxes = new WeakSet<Executor>();
+
+/** Detaches an executor's sandbox from `/files` for good (gc.ts, before removing it). */
+export function detachSandbox(executor: Executor): void {
+  detachedSandboxes.add(executor);
+}
+
 /** The attachments for the current state: completed runs first, so the newest run wins `latest`. */
 export function sandboxAttachments(state: AgentState, workDir: string, agentId: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
@@ -25,6 +36,7 @@ export function sandboxAttachments(state: AgentState, workDir: string, agentId: 
   const frameworks = [...state.completedFrameworks, ...state.frameworks.values()];
   for (const framework of frameworks) {
     for (const executor of [...framework.completedExecutors, ...framework.executors.values()]) {
+      if (detachedSandboxes.has(executor)) continue;
       out.set(executor.directory, executor.directory);
       out.set(executorVirtualLatestPath(framework.id, executor.id), executor.directory);
       try {

@@ -59,6 +59,17 @@ export const AGENT_FLAGS = {
     default: 60_000,
     help: 'A download that receives no byte for this long is aborted and its task fails',
   },
+  gc_delay: {
+    type: 'duration',
+    default: 7 * 24 * 3_600_000,
+    help: 'How long after its executor terminated a sandbox is removed; shortened as the disk fills (see --gc_disk_headroom)',
+  },
+  gc_disk_headroom: {
+    type: 'number',
+    default: 0.1,
+    help: 'Fraction of the disk to keep free: sandboxes are removed after max(0, gc_delay * (1 - headroom - disk usage)); in [0, 1]',
+  },
+  disk_watch_interval: { type: 'duration', default: 60_000, help: 'How often the disk usage of the work dir is measured for the GC' },
   logging_level: { type: 'string', default: 'info', help: 'Log level: INFO, WARNING, ERROR (or info, warn, error, debug, trace)' },
 } as const satisfies FlagSpecs;
 
@@ -84,6 +95,10 @@ export function checkAgentFlags(flags: AgentFlags): AgentFlags {
   if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError(`--port: ${flags.port} is not a port number`);
   logLevelFromFlag(flags.logging_level);
   if (flags.fetcher_stall_timeout <= 0) throw new InvalidArgumentError('--fetcher_stall_timeout: must be positive');
+  if (!(flags.gc_disk_headroom >= 0 && flags.gc_disk_headroom <= 1)) {
+    throw new InvalidArgumentError(`--gc_disk_headroom: ${flags.gc_disk_headroom} is not in [0.0, 1.0]`);
+  }
+  if (flags.disk_watch_interval <= 0) throw new InvalidArgumentError('--disk_watch_interval: must be positive');
   const vars = flags.executor_environment_variables;
   if (vars !== undefined) {
     if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {

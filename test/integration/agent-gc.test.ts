@@ -1,0 +1,98 @@
+// Sandbox GC on a real agent (src/agent/gc.ts): with --gc_delay=1secs a finished command task's
+// sandbox stays browsable through /files, then is removed about a second after its executor
+// ended (and /files then answers 404), while a running task's sandbox stays. The disk watch is
+// pushed out to an hour so the real disk's usage cannot shorten the delay here; the shortening is
+// covered with a fake usage in src/agent/gc-policy.test.ts and src/agent/gc.test.ts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { waitFor } from '../helpers/process.ts';
+import {
+  acknowledge,
+  commandTask,
+  firstOffer,
+  followToTerminal,
+  frameworkInfo,
+  getJson,
+  idOf,
+  launch,
+  nextUpdate,
+  startCluster,
+  subscribe,
+  type Cluster,
+  type Framework,
+  type Json,
+} from './conformance-support.ts';
+
+let cluster: Cluster;
+let fw: Framework;
+
+before(async () => {
+  cluster = await startCluster({ agentArgs: ['--gc_delay=1secs', '--disk_watch_interval=1hrs'] });
+  fw = await subscribe(cluster.masterUrl, frameworkInfo('agent-gc'));
+});
+
+after(async () => {
+  fw?.close();
+  await cluster?.stop();
+});
+
+/** The sandbox of executor `executorId` (live or completed) from the agent's /state. */
+async function sandboxOf(executorId: string): Promise<string> {
+  const { body } = await getJson(`${cluster.agentUrl}/state`);
+  for (const framework of [...(body.frameworks as Json[]), ...(body.completed_frameworks as Json[])]) {
+    for (const executor of [...(framework.executors as Json[]), ...(framework.completed_executors as Json[])]) {
+      if (executor.id === executorId) return executor.directory as string;
+    }
+  }
+  throw new Error(`executor '${executorId}' is not in the agent's /state`);
+}
+
+function browse(directory: string): Promise<Response> {
+  return fetch(`${cluster.agentUrl}/files/browse?path=${encodeURIComponent(directory)}`);
+}
+
+test('a finished task sandbox is browsable, then removed after --gc_delay; a running one stays', async () => {
+  const offer = await firstOffer(fw);
+  await launch(fw, [idOf(offer.id)], [
+    commandTask('gc-running', cluster.agentId, 'sleep 600'),
+    commandTask('gc-finished', cluster.agentId, 'echo gc-output'),
+  ]);
+  // The running task: wait for TASK_RUNNING.
+  for (;;) {
+    const status = await nextUpdate(fw, 'gc-running');
+    if (typeof status.uuid === 'string') await acknowledge(fw, status);
+    if (status.state === 'TASK_RUNNING') break;
+    assert.ok(status.state === 'TASK_STARTING', `gc-running: unexpected ${JSON.stringify(status)}`);
+  }
+  const statuses = await followToTerminal(fw, 'gc-finished');
+  assert.equal(statuses.at(-1)!.state, 'TASK_FINISHED');
+
+  const finishedDir = await sandboxOf('gc-finished');
+  const runningDir = await sandboxOf('gc-running');
+  const listing = await browse(finishedDir);
+  assert.equal(listing.status, 200, 'a completed task sandbox is browsable until it is removed');
+  const names = ((await listing.json()) as Json[]).map((e) => e.path as string);
+  assert.ok(names.some((p) => p.endsWith('/stdout')), `stdout listed: ${names.join(', ')}`);
+
+  const latestPath = `/frameworks/${fw.id}/executors/gc-finished/runs/latest`;
+  assert.equal((await browse(latestPath)).status, 200, 'the virtual latest path is attached before removal');
+
+  const removedAt = await waitFor(() => (existsSync(finishedDir) ? undefined : Date.now()), 10_000);
+  assert.ok(removedAt, 'the finished sandbox was removed');
+  assert.equal((await browse(finishedDir)).status, 404, '/files no longer serves a removed sandbox');
+  assert.equal((await browse(latestPath)).status, 404, 'the virtual latest path is detached too');
+  assert.equal(existsSync(finishedDir.replace(/\/executors\/gc-finished\/runs\/.*$/, '/executors/gc-finished')), false, 'the empty executor dir went with it');
+
+  const { body: metrics } = await getJson(`${cluster.agentUrl}/metrics/snapshot`);
+  assert.equal(metrics['gc/path_removals_succeeded'], 1);
+  assert.equal(metrics['gc/path_removals_failed'], 0);
+  assert.equal(metrics['gc/path_removals_pending'], 0);
+
+  // The running task started before the finished one, whose sandbox outlived its executor by
+  // --gc_delay: the running one is older than the delay and still there.
+  assert.ok(existsSync(runningDir), 'a running task sandbox is never removed');
+  assert.equal((await browse(runningDir)).status, 200);
+  const { body: flags } = await getJson(`${cluster.agentUrl}/flags`);
+  assert.equal((flags.flags as Json).gc_delay, '1secs');
+});
