@@ -91,6 +91,12 @@ export class AgentExecutorApiDouble {
     this.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid! } });
   }
 
+  /** Ends the event stream, as an agent that restarts or dies does. */
+  dropStream(): void {
+    this.#stream?.destroy();
+    this.#stream = undefined;
+  }
+
   get updates(): ExecutorStatus[] {
     return this.calls.flatMap((c) => (c.type === 'UPDATE' ? [c.update.status] : []));
   }

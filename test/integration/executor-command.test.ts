@@ -4,118 +4,10 @@
 // events and acknowledgements.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { decodeExecutorCall, encodeExecutorEvent, encodeRecord } from '../../src/protocol/index.ts';
-import type { ExecutorEvent, TaskInfo, ValidExecutorCall } from '../../src/protocol/index.ts';
-import { tempDir, waitFor } from '../helpers/process.ts';
-
-const MAIN = resolve(import.meta.dirname, '../../src/executor/command/main.ts');
-const FRAMEWORK_ID = 'fw-0000';
-
-type Status = NonNullable<ValidExecutorCall['update']>['status'];
-
-/** TEST DOUBLE of the agent's `POST /api/v1/executor`. */
-class AgentExecutorApiDouble {
-  readonly calls: ValidExecutorCall[] = [];
-  readonly rejected: string[] = [];
-  /** Acknowledge every UPDATE as soon as it is accepted. */
-  autoAck = true;
-  #server: Server;
-  #stream: ServerResponse | undefined;
-  #subscribed: (call: ValidExecutorCall) => ExecutorEvent[] = () => [];
-
-  private constructor(server: Server) {
-    this.#server = server;
-  }
-
-  static async start(): Promise<AgentExecutorApiDouble> {
-    const server = createServer();
-    const double = new AgentExecutorApiDouble(server);
-    server.on('request', (req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => double.#handle(Buffer.concat(parts).toString('utf8'), res));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return double;
-  }
-
-  get endpoint(): string {
-    const address = this.#server.address();
-    assert.ok(address !== null && typeof address === 'object');
-    return `127.0.0.1:${address.port}`;
-  }
-
-  /** Events sent right after SUBSCRIBED for each SUBSCRIBE (e.g. the LAUNCH). */
-  onSubscribe(events: (call: ValidExecutorCall) => ExecutorEvent[]): void {
-    this.#subscribed = events;
-  }
-
-  #handle(body: string, res: ServerResponse): void {
-    const decoded = decodeExecutorCall(JSON.parse(body));
-    if (!decoded.ok) {
-      this.rejected.push(body);
-      res.writeHead(400).end(JSON.stringify(decoded.errors));
-      return;
-    }
-    const call = decoded.value;
-    this.calls.push(call);
-    if (call.type === 'SUBSCRIBE') {
-      this.#stream?.destroy();
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      this.#stream = res;
-      this.send({
-        type: 'SUBSCRIBED',
-        subscribed: {
-          executor_info: { executor_id: call.executor_id, framework_id: call.framework_id, command: { value: MAIN } },
-          framework_info: { user: 'test', name: 'test', id: { value: FRAMEWORK_ID }, capabilities: this.frameworkCapabilities.map((type) => ({ type })) },
-          agent_info: { hostname: 'localhost', id: { value: 'S0' } },
-        },
-      } as ExecutorEvent);
-      for (const event of this.#subscribed(call)) this.send(event);
-      return;
-    }
-    res.writeHead(202).end();
-    if (call.type === 'UPDATE' && this.autoAck) this.acknowledge(call.update.status);
-  }
-
-  frameworkCapabilities: string[] = [];
-
-  send(event: ExecutorEvent): void {
-    this.#stream?.write(encodeRecord(JSON.stringify(encodeExecutorEvent(event))));
-  }
-
-  acknowledge(status: Status): void {
-    this.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid! } });
-  }
-
-  /** Ends the event stream, as an agent that restarts or dies does. */
-  dropStream(): void {
-    this.#stream?.destroy();
-    this.#stream = undefined;
-  }
-
-  get updates(): Status[] {
-    return this.calls.flatMap((c) => (c.type === 'UPDATE' ? [c.update.status] : []));
-  }
-
-  states(): string[] {
-    return this.updates.map((s) => s.state);
-  }
-
-  async stop(): Promise<void> {
-    this.#stream?.destroy();
-    this.#server.closeAllConnections();
-    await new Promise<void>((r) => this.#server.close(() => r()));
-  }
-}
-
-type RunningExecutor = { child: ChildProcess; sandbox: string; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
+import type { ExecutorEvent, TaskInfo } from '../../src/protocol/index.ts';
+import { waitFor } from '../helpers/process.ts';
+import { AgentExecutorApiDouble, launchEvent, startCommandExecutor, type RunningExecutor } from '../helpers/agent-executor-double.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -123,52 +15,13 @@ after(async () => {
 });
 
 function startExecutor(agent: AgentExecutorApiDouble, executorId: string, env: Record<string, string> = {}): RunningExecutor {
-  const sandbox = tempDir('agora-executor-');
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: sandbox.path,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
-      MESOS_EXECUTOR_ID: executorId,
-      MESOS_SLAVE_ID: 'S0',
-      MESOS_AGENT_ENDPOINT: agent.endpoint,
-      MESOS_DIRECTORY: sandbox.path,
-      MESOS_SANDBOX: sandbox.path,
-      MESOS_CHECKPOINT: '0',
-      MESOS_HTTP_COMMAND_EXECUTOR: '1',
-      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
-      ...env,
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    sandbox.cleanup();
-  });
-  return { child, sandbox: sandbox.path, stdout: () => stdout, stderr: () => stderr, exited };
+  const { executor, cleanup } = startCommandExecutor(agent, executorId, env);
+  cleanups.push(cleanup);
+  return executor;
 }
 
 function launch(task: Partial<TaskInfo> & { command?: TaskInfo['command'] }, taskId: string): ExecutorEvent {
-  return {
-    type: 'LAUNCH',
-    launch: {
-      task: {
-        name: taskId,
-        task_id: { value: taskId },
-        agent_id: { value: 'S0' },
-        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role: 'dev' } }],
-        ...task,
-      },
-    },
-  } as ExecutorEvent;
+  return launchEvent(task, taskId);
 }
 
 async function newAgent(): Promise<AgentExecutorApiDouble> {
