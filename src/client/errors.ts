@@ -8,6 +8,7 @@
 //
 // Callers (the CLI) turn these into exit codes with one function (src/cli/errors.ts).
 import { AgoraError } from '../common/errors.ts';
+import { describeNetworkError } from '../common/network-errors.ts';
 
 /** Which kind of server a request went to; picks the unreachable error class. */
 export type EndpointKind = 'master' | 'agent';
@@ -59,24 +60,4 @@ export class ProtocolError extends AgoraError {
   }
 }
 
-/** Short human description of a low-level connection error (`ECONNREFUSED` -> "connection refused"). */
-export function describeNetworkError(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause ?? err;
-  const code = (cause as { code?: unknown }).code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'UND_ERR_SOCKET':
-      return 'connection closed';
-    default:
-      return cause instanceof Error && cause.message ? cause.message : String(cause);
-  }
-}
+export { describeNetworkError };

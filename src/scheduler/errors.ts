@@ -1,6 +1,7 @@
 // Typed failures of the scheduler SDK. Each maps one way a Mesos master can answer a call
 // (reference §2.2) to a class, so frameworks branch on `instanceof` or `code`, never on text.
 import { AgoraError } from '../common/errors.ts';
+import { describeNetworkError } from '../common/network-errors.ts';
 
 /** The master rejected a call as invalid (400): the message is the master's own text. */
 export class SchedulerCallError extends AgoraError {
@@ -92,28 +93,5 @@ export function errorForResponse(status: number, body: string, details: Record<s
   return new SchedulerHttpError(status, message, withStatus);
 }
 
-/**
- * A short description of why a request could not be sent (`ECONNREFUSED` -> "connection
- * refused"). fetch() hides the socket error in `cause` behind a bare "fetch failed".
- */
-export function describeNetworkFailure(err: unknown): string {
-  const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
-  switch ((cause as { code?: unknown } | undefined)?.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'UND_ERR_SOCKET':
-      return 'connection closed';
-    default:
-      return cause instanceof Error && cause.message ? cause.message : String(cause);
-  }
-}
+/** Kept in the SDK's public API; the one implementation is in src/common/network-errors.ts. */
+export const describeNetworkFailure = describeNetworkError;
