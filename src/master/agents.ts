@@ -81,6 +81,12 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
       offers: new Set(),
     };
     m.agents.set(id, agent);
+    // Back after a master restart: its persisted tasks are matched against its report below.
+    const recovered = m.recoveringAgents.get(id);
+    if (recovered !== undefined) {
+      for (const key of recovered) agent.tasks.add(key);
+      m.recoveringAgents.delete(id);
+    }
     if (m.registry.agents().has(id)) m.registry.markAgentReachable(agentInfo);
     else m.registry.admitAgent(agentInfo);
   } else {

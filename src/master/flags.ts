@@ -16,7 +16,18 @@ export const MASTER_FLAGS = {
   },
   work_dir: {
     type: 'string',
-    help: 'Directory for the registry. Optional for now: without it the registry is kept in memory.',
+    help: 'Directory for the registry (<work_dir>/registry.db); required with --registry=sqlite.',
+  },
+  registry: {
+    type: 'string',
+    default: 'sqlite',
+    choices: ['sqlite', 'in_memory'],
+    help: 'Where agents, frameworks, task states and id counters are kept: sqlite (survives restarts) or in_memory (tests).',
+  },
+  agent_reregister_timeout: {
+    type: 'duration',
+    default: 10 * 60_000,
+    help: 'After a restart, agents that do not re-register within this time are marked unreachable.',
   },
   cluster: { type: 'string', help: 'Human-readable cluster name, shown in /state and the web UI.' },
   allocation_interval: {
@@ -171,6 +182,10 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
   if (flags.registry_gc_interval <= 0) throw new InvalidArgumentError('--registry_gc_interval must be positive');
   if (flags.max_unreachable_tasks_per_framework < 0) throw new InvalidArgumentError('--max_unreachable_tasks_per_framework must not be negative');
   if (flags.registry_max_agent_count < 0) throw new InvalidArgumentError('--registry_max_agent_count must not be negative');
+  if (flags.agent_reregister_timeout <= 0) throw new InvalidArgumentError('--agent_reregister_timeout must be positive');
+  if (flags.registry === 'sqlite' && flags.work_dir === undefined) {
+    throw new InvalidArgumentError('--work_dir is required with --registry=sqlite (the default); pass --registry=in_memory to keep no state across restarts');
+  }
   const roles = list(flags.roles);
   for (const role of roles ?? []) assertValidRole(role);
   return {
@@ -186,6 +201,8 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
     maxCompletedFrameworks: flags.max_completed_frameworks,
     maxCompletedTasksPerFramework: flags.max_completed_tasks_per_framework,
     maxUnreachableTasksPerFramework: flags.max_unreachable_tasks_per_framework,
+    registryKind: flags.registry as 'sqlite' | 'in_memory',
+    agentReregisterTimeoutMs: flags.agent_reregister_timeout,
     registryGcIntervalMs: flags.registry_gc_interval,
     registryMaxAgentAgeMs: flags.registry_max_agent_age,
     registryMaxAgentCount: flags.registry_max_agent_count,

@@ -9,7 +9,7 @@ import { buildMasterInfo, packIpv4 } from './master-info.ts';
 import { conversionOf } from './operations.ts';
 
 test('flags: Mesos names, AGORA_ and MESOS_ environment, defaults', () => {
-  const flags = parseMasterFlags(['--port=0', '--offer_timeout=0secs', '--weights=eng=2,ops=0.5'], { AGORA_ALLOCATION_INTERVAL: '250ms', MESOS_CLUSTER: 'c1' });
+  const flags = parseMasterFlags(['--port=0', '--work_dir=/tmp/w', '--offer_timeout=0secs', '--weights=eng=2,ops=0.5'], { AGORA_ALLOCATION_INTERVAL: '250ms', MESOS_CLUSTER: 'c1' });
   const o = masterOptionsFromFlags(flags);
   assert.equal(o.port, 0);
   assert.equal(o.offerTimeoutMs, 0);
@@ -23,6 +23,10 @@ test('flags: Mesos names, AGORA_ and MESOS_ environment, defaults', () => {
   assert.throws(() => parseMasterFlags(['--bogus=1'], {}), /unknown flag/);
   assert.throws(() => parseWeights('eng'), /role=weight/);
   assert.throws(() => masterOptionsFromFlags(parseMasterFlags(['--max_agent_ping_timeouts=0'], {})), /at least 1/);
+  assert.equal(o.registryKind, 'sqlite');
+  assert.equal(o.agentReregisterTimeoutMs, 600_000);
+  assert.throws(() => masterOptionsFromFlags(parseMasterFlags([], {})), /--work_dir is required with --registry=sqlite/);
+  assert.equal(masterOptionsFromFlags(parseMasterFlags(['--registry=in_memory'], {})).registryKind, 'in_memory');
 });
 
 test('min allocatable: | separates alternatives, ; joins quantities', () => {

@@ -69,9 +69,19 @@ export class Master {
   /** Removed frameworks, oldest first, at most `--max_completed_frameworks`. */
   readonly completedFrameworks: FrameworkRecord[] = [];
   readonly agents = new Map<string, AgentRecord>();
+  /**
+   * Agents admitted before a restart that have not re-registered yet (recovery.ts), with the keys
+   * of their persisted tasks; they get an AgentRecord when they re-register or are marked unreachable.
+   */
+  readonly recoveringAgents = new Map<string, Set<string>>();
   readonly offers = new Map<string, OfferRecord>();
   readonly allocation: AllocationLoop;
   readonly observers = new Set<MasterObserver>();
+  /**
+   * Writes every change the observers hear about to the registry (persistence.ts). Unlike the
+   * other observers it is not isolated: a failed write must fail the call that made the change.
+   */
+  durableObserver: MasterObserver | undefined;
   readonly #timers = new Set<TimerHandle>();
   #stopped = false;
 
@@ -131,6 +141,7 @@ export class Master {
   }
 
   notify(fn: (observer: MasterObserver) => void): void {
+    if (this.durableObserver !== undefined) fn(this.durableObserver);
     for (const observer of this.observers) {
       try {
         fn(observer);
@@ -153,7 +164,8 @@ export class Master {
     if (this.#stopped) return { id: -1 };
     const handle: TimerHandle = this.clock.setTimeout(() => {
       this.#timers.delete(handle);
-      fn();
+      // Everything one timer changes is one registry transaction.
+      this.registry.batch(fn);
     }, ms);
     this.#timers.add(handle);
     return handle;
@@ -167,7 +179,7 @@ export class Master {
 
   setRepeating(fn: () => void, ms: number): TimerHandle {
     if (this.#stopped) return { id: -1 };
-    const handle = this.clock.setInterval(fn, ms);
+    const handle = this.clock.setInterval(() => this.registry.batch(fn), ms);
     this.#timers.add(handle);
     return handle;
   }

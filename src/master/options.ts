@@ -32,6 +32,11 @@ export type MasterOptions = {
   registryMaxAgentAgeMs?: number;
   /** At most this many unreachable (and as many gone) agents are remembered. Default 102400. */
   registryMaxAgentCount?: number;
+  /**
+   * After a restart, agents in the registry that do not re-register within this time are marked
+   * unreachable. Default 10 min (as Mesos; Mesos allows no less, Agora allows small values for tests).
+   */
+  agentReregisterTimeoutMs?: number;
   /** Scheduler heartbeat period; Mesos hard-codes 15 s. */
   heartbeatIntervalMs?: number;
   /** Deprecated Mesos `--roles` whitelist; undefined allows any role. */
@@ -59,14 +64,17 @@ export type MasterOptions = {
   masterId?: string;
   clock?: Clock;
   logger?: Logger;
+  /** A registry the caller owns (tests); otherwise startMaster opens one per `registryKind`. */
   registry?: MasterRegistry;
+  /** Default `sqlite` when `workDir` is set (`<workDir>/registry.db`), else `in_memory`. */
+  registryKind?: 'sqlite' | 'in_memory';
   /** Flag values to report in /flags and GET_FLAGS. */
   flags?: Record<string, unknown>;
 };
 
 /** Options with every default applied. */
 export type ResolvedMasterOptions = Required<
-  Omit<MasterOptions, 'hostname' | 'workDir' | 'cluster' | 'roleWhitelist' | 'fairnessExcludedResourceNames' | 'masterId' | 'clock' | 'logger' | 'registry' | 'flags'>
+  Omit<MasterOptions, 'hostname' | 'workDir' | 'cluster' | 'roleWhitelist' | 'fairnessExcludedResourceNames' | 'masterId' | 'clock' | 'logger' | 'registry' | 'registryKind' | 'flags'>
 > & {
   hostname: string;
   workDir: string | undefined;
@@ -95,6 +103,7 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     registryGcIntervalMs: options.registryGcIntervalMs ?? 15 * 60_000,
     registryMaxAgentAgeMs: options.registryMaxAgentAgeMs ?? 14 * 24 * 3_600_000,
     registryMaxAgentCount: options.registryMaxAgentCount ?? 100 * 1024,
+    agentReregisterTimeoutMs: options.agentReregisterTimeoutMs ?? 10 * 60_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     roleWhitelist: options.roleWhitelist,
     weights: options.weights ?? [],

@@ -14,6 +14,7 @@
 // Only tasks whose resources the allocator no longer counts are forgotten, so pruning never leaves
 // resources booked to a task nobody tracks.
 import type { Master } from './master.ts';
+import { forgetPersistedTask } from './persistence.ts';
 import { taskKey, type FrameworkRecord, type TaskRecord } from './model.ts';
 
 /** Something that became unreachable (or gone) at `since` (ms since the epoch). */
@@ -47,6 +48,7 @@ export function pruneUnreachableTasks(m: Master, fw: FrameworkRecord): void {
 
 function forgetTask(m: Master, fw: FrameworkRecord, task: TaskRecord): void {
   fw.tasks.delete(task.taskId);
+  forgetPersistedTask(m, task);
   m.agents.get(task.agentId)?.tasks.delete(taskKey(fw.id, task.taskId));
 }
 
@@ -77,7 +79,7 @@ export function collectRegistryGarbage(m: Master): void {
       const [frameworkId, taskId] = key.split('\u0000') as [string, string];
       const fw = m.frameworks.get(frameworkId);
       const task = fw?.tasks.get(taskId);
-      if (fw !== undefined && task !== undefined && task.agentId === id) fw.tasks.delete(taskId);
+      if (fw !== undefined && task !== undefined && task.agentId === id) forgetTask(m, fw, task);
     }
     m.agents.delete(id);
   }

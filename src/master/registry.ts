@@ -1,12 +1,16 @@
-// The master's durable state, behind one small interface so that the SQLite registry (a later
-// issue) and the etcd registry can replace the in-memory one without touching the rest of the
-// master. What is kept follows Mesos' registry (src/master/registry.proto): admitted agents,
-// unreachable agents (with the time they became unreachable) and agents marked gone, plus the id
-// counters so that ids never repeat after a failover. Frameworks and tasks are not kept yet.
+// The master's durable state, behind one interface with two implementations: in memory (tests,
+// `--registry=in_memory`) and SQLite (sqlite-registry.ts, the default). What is kept follows
+// Mesos' registry (src/master/registry.proto) — admitted agents, unreachable agents (with the
+// time they became unreachable), agents marked gone, the id counters so that ids never repeat —
+// and, where Mesos kept nothing, frameworks (with their failover deadline) and the latest known
+// state of every task, so that a restarted master answers reconciliation at once and tears down
+// frameworks whose failover_timeout ran out while it was down (MESOS-4659).
 //
-// Operations are named after Mesos' registrar operations and are synchronous (node:sqlite is);
-// an asynchronous store would queue them behind this interface.
-import type { AgentInfo } from '../protocol/index.ts';
+// Operations are named after Mesos' registrar operations and are synchronous (node:sqlite is):
+// each is committed before it returns, so a caller may acknowledge it right after. `batch`
+// groups the operations of one call or timer tick into one transaction.
+import type { IdCounters } from '../common/ids.ts';
+import type { AgentInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
 
 export type RegistryAgentState = 'admitted' | 'unreachable' | 'gone';
 
@@ -17,34 +21,95 @@ export type RegistryAgent = {
   readonly since?: number;
 };
 
+/**
+ * active: subscribed (or known from agents) and not failed over for too long. completed: removed;
+ * kept so that a re-subscription is refused and agents' reports of its tasks get them killed.
+ */
+export type RegistryFrameworkState = 'active' | 'completed';
+
+export type RegistryFramework = {
+  readonly info: FrameworkInfo & { id: { value: string } };
+  readonly state: RegistryFrameworkState;
+  /** ms since the epoch. */
+  readonly registeredTime: number;
+  /** When its scheduler disconnected (ms since the epoch); undefined while connected. */
+  readonly disconnectedTime?: number | undefined;
+  /** When it was removed (completed frameworks). */
+  readonly removedTime?: number | undefined;
+};
+
+/** The latest known state of a non-completed task: what reconciliation and re-registration need. */
+export type RegistryTask = {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  readonly taskId: string;
+  readonly info: TaskInfo;
+  readonly executorId?: string | undefined;
+  readonly state: TaskState;
+  /** The latest status (health, labels, check and container status for reconciliation answers). */
+  readonly latestStatus?: TaskStatus | undefined;
+  readonly statusUpdateState?: TaskState | undefined;
+  readonly statusUpdateUuid?: string | undefined;
+  readonly user?: string | undefined;
+  readonly unreachableTime?: number | undefined;
+};
+
+export type AgentWithId = AgentInfo & { id: { value: string } };
+
 export interface MasterRegistry {
   /** Every agent the registry knows, by id. */
   agents(): ReadonlyMap<string, RegistryAgent>;
-  admitAgent(info: AgentInfo & { id: { value: string } }): void;
+  admitAgent(info: AgentWithId): void;
   /** New AgentInfo of a known agent (re-registration with other resources or attributes). */
-  updateAgent(info: AgentInfo & { id: { value: string } }): void;
+  updateAgent(info: AgentWithId): void;
   markAgentUnreachable(agentId: string, now: number): void;
-  markAgentReachable(info: AgentInfo & { id: { value: string } }): void;
+  markAgentReachable(info: AgentWithId): void;
   markAgentGone(agentId: string, now: number): void;
   /** Forgets an agent entirely (UNREGISTER). */
   removeAgent(agentId: string): void;
   /** Forgets unreachable and gone agents in one operation (Mesos `Prune`, the registry GC). */
   pruneAgents(agentIds: readonly string[]): void;
+
+  /** Every framework the registry knows (active and completed), by id. */
+  frameworks(): ReadonlyMap<string, RegistryFramework>;
+  /** Adds or replaces a framework. A completed framework's tasks are forgotten with it. */
+  putFramework(framework: RegistryFramework): void;
+  /** Forgets a framework and its tasks (bounding the completed ones). */
+  removeFramework(frameworkId: string): void;
+
+  /** Every task the registry knows. */
+  tasks(): readonly RegistryTask[];
+  putTask(task: RegistryTask): void;
+  /** Forgets a task (completed: its terminal update was acknowledged, or it was pruned). */
+  removeTask(frameworkId: string, taskId: string): void;
+
+  /** The id counters, as last saved (undefined for a new registry). */
+  idCounters(): IdCounters | undefined;
+  saveIdCounters(counters: IdCounters): void;
+
+  /** Runs `fn` with every operation in it in one transaction (nested calls join the outer one). */
+  batch<T>(fn: () => T): T;
+  close(): void;
 }
 
-/** The registry for tests and for a master started without `--work_dir`. */
+const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
+
+/** The registry for tests and for `--registry=in_memory`. */
 export class InMemoryRegistry implements MasterRegistry {
   readonly #agents = new Map<string, RegistryAgent>();
+  readonly #frameworks = new Map<string, RegistryFramework>();
+  readonly #tasks = new Map<string, RegistryTask>();
+  #counters: IdCounters | undefined;
 
   agents(): ReadonlyMap<string, RegistryAgent> {
     return this.#agents;
   }
 
-  admitAgent(info: AgentInfo & { id: { value: string } }): void {
+  admitAgent(info: AgentWithId): void {
     this.#agents.set(info.id.value, { info, state: 'admitted' });
   }
 
-  updateAgent(info: AgentInfo & { id: { value: string } }): void {
+  updateAgent(info: AgentWithId): void {
     const existing = this.#agents.get(info.id.value);
     this.#agents.set(info.id.value, { ...existing, info, state: existing?.state ?? 'admitted' });
   }
@@ -54,7 +119,7 @@ export class InMemoryRegistry implements MasterRegistry {
     if (existing !== undefined) this.#agents.set(agentId, { info: existing.info, state: 'unreachable', since: now });
   }
 
-  markAgentReachable(info: AgentInfo & { id: { value: string } }): void {
+  markAgentReachable(info: AgentWithId): void {
     this.#agents.set(info.id.value, { info, state: 'admitted' });
   }
 
@@ -74,4 +139,48 @@ export class InMemoryRegistry implements MasterRegistry {
       if (state === 'unreachable' || state === 'gone') this.#agents.delete(id);
     }
   }
+
+  frameworks(): ReadonlyMap<string, RegistryFramework> {
+    return this.#frameworks;
+  }
+
+  putFramework(framework: RegistryFramework): void {
+    this.#frameworks.set(framework.info.id.value, framework);
+    if (framework.state === 'completed') this.#removeTasksOf(framework.info.id.value);
+  }
+
+  removeFramework(frameworkId: string): void {
+    this.#frameworks.delete(frameworkId);
+    this.#removeTasksOf(frameworkId);
+  }
+
+  #removeTasksOf(frameworkId: string): void {
+    for (const [key, task] of this.#tasks) if (task.frameworkId === frameworkId) this.#tasks.delete(key);
+  }
+
+  tasks(): readonly RegistryTask[] {
+    return [...this.#tasks.values()];
+  }
+
+  putTask(task: RegistryTask): void {
+    this.#tasks.set(taskKey(task.frameworkId, task.taskId), task);
+  }
+
+  removeTask(frameworkId: string, taskId: string): void {
+    this.#tasks.delete(taskKey(frameworkId, taskId));
+  }
+
+  idCounters(): IdCounters | undefined {
+    return this.#counters === undefined ? undefined : { ...this.#counters };
+  }
+
+  saveIdCounters(counters: IdCounters): void {
+    this.#counters = { ...counters };
+  }
+
+  batch<T>(fn: () => T): T {
+    return fn();
+  }
+
+  close(): void {}
 }

@@ -1,7 +1,10 @@
 // startMaster: builds a master, binds its HTTP server and starts the allocation loop. Used by
 // `agora master` (main.ts) and by in-process tests, which pass port 0, small intervals and
 // maybe a ManualClock.
+import { mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError } from '../common/errors.ts';
 import { SystemClock } from '../common/clock.ts';
 import { HttpServer } from '../common/http/server.ts';
 import { MasterIds, newUuid } from '../common/ids.ts';
@@ -17,7 +20,10 @@ import { registerMasterMetrics } from './master-metrics.ts';
 import { makeOffers } from './offers.ts';
 import { resolveOptions, type MasterOptions } from './options.ts';
 import { startRegistryGc } from './pruning.ts';
-import { InMemoryRegistry } from './registry.ts';
+import { durableObserver } from './persistence.ts';
+import { recoverFromRegistry } from './recovery.ts';
+import { InMemoryRegistry, type MasterRegistry } from './registry.ts';
+import { REGISTRY_FILE_NAME, SqliteRegistry } from './sqlite-registry.ts';
 
 export type RunningMaster = {
   /** `http://ip:port` */
@@ -34,8 +40,16 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
   const clock = options.clock ?? new SystemClock();
   const log = options.logger ?? silentLogger();
   const masterId = options.masterId ?? newUuid();
+  // Opened before listening: an unreadable registry fails the start before anything is served.
+  const { registry, owned } = openRegistry(options);
   const server = new HttpServer({ processId: 'master', logger: log });
-  const address = await server.listen(resolved.port, resolved.ip);
+  let address;
+  try {
+    address = await server.listen(resolved.port, resolved.ip);
+  } catch (err) {
+    if (owned) registry.close();
+    throw err;
+  }
   const port = address.port;
   const metrics = new Metrics();
   const master = new Master(
@@ -44,12 +58,15 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
       clock,
       log,
       metrics,
-      ids: new MasterIds(masterId),
-      registry: options.registry ?? new InMemoryRegistry(),
+      // A new master id on every start (as Mesos); the counters continue, so ids never repeat.
+      ids: new MasterIds(masterId, registry.idCounters()),
+      registry,
       info: buildMasterInfo({ id: masterId, ip: resolved.ip, port, hostname: resolved.hostname }),
     },
     { onOffers: makeOffers, onAllocatorDesync: rebuildAgentAllocation },
   );
+  master.durableObserver = durableObserver(master);
+  recoverFromRegistry(master);
   server.route(schedulerApiRoute(master));
   server.route(agentApiRoute(master));
   for (const route of readSideRoutes(master)) server.route(route);
@@ -67,6 +84,16 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
       stopped = true;
       master.stop();
       await server.close();
+      if (owned) registry.close();
     },
   };
+}
+
+function openRegistry(options: MasterOptions): { registry: MasterRegistry; owned: boolean } {
+  if (options.registry !== undefined) return { registry: options.registry, owned: false };
+  const kind = options.registryKind ?? (options.workDir === undefined ? 'in_memory' : 'sqlite');
+  if (kind === 'in_memory') return { registry: new InMemoryRegistry(), owned: true };
+  if (options.workDir === undefined) throw new InvalidArgumentError('--work_dir is required with --registry=sqlite');
+  mkdirSync(options.workDir, { recursive: true });
+  return { registry: new SqliteRegistry(join(options.workDir, REGISTRY_FILE_NAME)), owned: true };
 }

@@ -9,6 +9,7 @@ import type { TaskState, TaskStatus, TaskStatusReason } from '../protocol/index.
 import { isTerminalTaskState } from '../protocol/index.ts';
 import type { Master } from './master.ts';
 import { taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord } from './model.ts';
+import { forgetPersistedTask, persistTask } from './persistence.ts';
 import { applyAcknowledge, applyAgentUpdate, applyMasterTransition, completesAfterMasterTransition, stateForFramework } from './tasks.ts';
 
 const MAX_STATUSES_PER_TASK = 100;
@@ -65,6 +66,7 @@ export function completeTask(m: Master, fw: FrameworkRecord, task: TaskRecord): 
   if (fw.tasks.get(task.taskId) === task) fw.tasks.delete(task.taskId);
   m.agents.get(task.agentId)?.tasks.delete(taskKey(fw.id, task.taskId));
   task.pendingUpdate = undefined;
+  forgetPersistedTask(m, task);
   fw.completedTasks.push(task);
   const max = m.options.maxCompletedTasksPerFramework;
   if (fw.completedTasks.length > max) fw.completedTasks.splice(0, fw.completedTasks.length - max);
@@ -153,6 +155,7 @@ export function acknowledgeUpdate(m: Master, fw: FrameworkRecord, agentId: strin
       task.statusUpdateUuid = undefined;
       task.pendingUpdate = undefined;
       if (decision.complete) completeTask(m, fw, task);
+      else persistTask(m, task);
     }
   }
   m.metrics.counter('master/messages_status_update_acknowledgement').inc();

@@ -23,7 +23,7 @@ export function agentApiRoute(m: Master): Route {
       }
       const call = decoded.value;
       if (call.type === 'SUBSCRIBE') {
-        subscribeAgent(m, call.subscribe, ctx.res);
+        m.registry.batch(() => subscribeAgent(m, call.subscribe, ctx.res));
         return RESPONDED;
       }
       const agentId = call.agent_id!.value;
@@ -33,7 +33,7 @@ export function agentApiRoute(m: Master): Route {
       if (agent === undefined || agent.connection === undefined || agent.connection.streamId !== streamId) {
         throw new InvalidArgumentError('Agent is not subscribed');
       }
-      handleAgentCall(m, agent, call);
+      m.registry.batch(() => handleAgentCall(m, agent, call));
       ctx.res.writeHead(202, { 'Content-Length': 0 });
       ctx.res.end();
       return RESPONDED;

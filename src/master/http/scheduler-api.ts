@@ -38,7 +38,7 @@ export function schedulerApiRoute(m: Master): Route {
       if (call.type === 'SUBSCRIBE') {
         if (!acceptsJson(ctx.req.headers.accept)) throw notAcceptable();
         if (streamId !== undefined) throw new InvalidArgumentError(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
-        subscribeFramework(m, call.subscribe, ctx.res);
+        m.registry.batch(() => subscribeFramework(m, call.subscribe, ctx.res));
         return RESPONDED;
       }
       if (call.type === 'RECONCILE_OPERATIONS' && !acceptsJson(ctx.req.headers.accept)) throw notAcceptable();
@@ -52,7 +52,8 @@ export function schedulerApiRoute(m: Master): Route {
         );
       }
       if (call.type === 'UNKNOWN') throw new AgoraError('NOT_IMPLEMENTED', 501, "Received 'UNKNOWN' call");
-      handleSchedulerCall(m, fw, call);
+      // Committed before the 202: every change one call makes is one registry transaction.
+      m.registry.batch(() => handleSchedulerCall(m, fw, call));
       ctx.res.writeHead(call.type === 'UPDATE_FRAMEWORK' ? 200 : 202, { 'Content-Length': 0 });
       ctx.res.end();
       return RESPONDED;

@@ -182,6 +182,11 @@ export function getState(m: Master): MasterGetStateResponse {
     },
     get_agents: {
       agents: [...m.agents.values()].filter((a) => a.status !== 'unreachable' && a.status !== 'removed').map((a) => agentToV1(m, a, usage.get(a.id))),
+      // Admitted before a restart and not re-registered yet (recovery.ts).
+      recovered_agents: [...m.recoveringAgents.keys()].flatMap((id) => {
+        const entry = m.registry.agents().get(id);
+        return entry === undefined ? [] : [entry.info];
+      }),
     },
   };
 }
