@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, type CommandIO } from './cli/command.ts';
 import { COMMANDS, runCli } from './cli/main.ts';
+import { ignoreExperimentalWarnings } from './common/experimental.ts';
 
 /** A process entry point: `agora <name> ARGS` calls `<exportName>(ARGS)`. */
 type Launcher = { module: string; exportName: string };
@@ -28,6 +29,10 @@ export async function dispatch(argv: string[], io: CommandIO, baseUrl: string = 
   // start with --, so a second word names a CLI command).
   const cliCommand = COMMANDS.some((c) => c.path.length > 1 && c.path.every((w, i) => argv[i] === w));
   if (!launcher || cliCommand) return runCli(argv, io);
+  // The daemons use node:sqlite (the registry) and type stripping (the executor build) on
+  // purpose; their one-time warnings must not break the JSON logs. Before the import below,
+  // because node:sqlite warns while the master's modules load.
+  ignoreExperimentalWarnings(['SQLite', 'stripTypeScriptTypes']);
   const url = new URL(launcher.module, baseUrl);
   // Checked before importing so that a missing entry point is told apart from a broken one
   // (an ERR_MODULE_NOT_FOUND from inside a present module is a real bug and must surface).

@@ -7,6 +7,7 @@
 import { stripTypeScriptTypes } from 'node:module';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { ignoreExperimentalWarnings } from './experimental.ts';
 
 /** Relative import/export specifiers ending in `.ts`, in static and dynamic imports. */
 const RELATIVE_TS_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\.ts\2/g;
@@ -14,16 +15,8 @@ const RELATIVE_TS_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,
 function strip(code: string): string {
   // NOTE: stripTypeScriptTypes prints an ExperimentalWarning on first use; that line would land
   // in the middle of the JSON logs, and the feature is what Node itself runs .ts files with.
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === 'string' ? warning : warning.message;
-    if (!text.includes('stripTypeScriptTypes')) (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return stripTypeScriptTypes(code, { mode: 'strip' });
-  } finally {
-    process.emitWarning = emit;
-  }
+  ignoreExperimentalWarnings(['stripTypeScriptTypes']);
+  return stripTypeScriptTypes(code, { mode: 'strip' });
 }
 
 /**
