@@ -55,6 +55,8 @@ export type RecoverableContainer = {
   /** The pid the containerizer reported at launch. */
   pid?: number | undefined;
   directory: string;
+  /** The container's resources (executor + tasks), the limits `usage()` reports. */
+  resources?: Resources | undefined;
 };
 
 export type LaunchOutcome = 'launched' | 'not-supported';

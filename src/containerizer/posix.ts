@@ -13,7 +13,7 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerStatus, ResourceStatistics } from '../protocol/index.ts';
 import type { Clock } from '../common/clock.ts';
-import type { Resources } from '../common/resources/index.ts';
+import { Resources } from '../common/resources/index.ts';
 import type { Logger } from '../common/log.ts';
 import {
   UnknownContainerError,
@@ -25,6 +25,7 @@ import {
 } from './containerizer.ts';
 import { containerPids, pageSize, readProcessTable, sumUsage, type ProcStat } from './proc.ts';
 import { findSetpriv, planSpawn } from './run-as.ts';
+import { ADOPTED_EXIT_UNKNOWN, adoptVerdict, readProcStat } from './adopt.ts';
 
 /** PATH given to a container whose environment has none (what Mesos's launch helper uses). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -34,8 +35,9 @@ export const POSIX_ISOLATORS = ['posix/cpu', 'posix/mem'] as const;
 
 type PosixContainer = {
   config: ContainerConfig;
-  child: ChildProcess;
   pid: number;
+  /** True for a container re-adopted after an agent restart: not our child, watched by polling. */
+  adopted: boolean;
   termination: Promise<ContainerTermination>;
   exited: boolean;
 };
@@ -47,6 +49,8 @@ export type PosixContainerizerOptions = {
   procRoot?: string;
   /** `setpriv` for switching users with supplementary groups (default: found on PATH). */
   setprivPath?: string | undefined;
+  /** How often a re-adopted container's root is checked for liveness (default 1 s, as Mesos's reaper). */
+  adoptedPollMs?: number;
 };
 
 export class PosixContainerizer implements Containerizer {
@@ -56,22 +60,59 @@ export class PosixContainerizer implements Containerizer {
   readonly #clock: Clock;
   readonly #procRoot: string;
   readonly #setprivPath: string | undefined;
+  readonly #adoptedPollMs: number;
 
   constructor(options: PosixContainerizerOptions) {
     this.#log = options.logger.child({ component: 'posix-containerizer' });
     this.#clock = options.clock;
     this.#procRoot = options.procRoot ?? '/proc';
     this.#setprivPath = 'setprivPath' in options ? options.setprivPath : findSetpriv();
+    this.#adoptedPollMs = options.adoptedPollMs ?? 1000;
   }
 
   /**
-   * Nothing is checkpointed by the posix containerizer yet, so nothing can be re-adopted: the
-   * given containers are reported as gone by `wait()` (undefined) and the agent treats their
-   * executors as terminated.
+   * Re-adopts each checkpointed container whose root process still runs (see adopt.ts for the
+   * pid-reuse guard); the others are not adopted, so `wait()` answers undefined for them and the
+   * agent treats their executors as gone. The posix containerizer keeps no state of its own (no
+   * runtime dir), so it knows of no orphans beyond the agent's list.
    */
-  // TODO(agent-recovery): re-adopt live pids from the agent's checkpoint once it exists.
   async recover(containers: readonly RecoverableContainer[]): Promise<void> {
-    if (containers.length > 0) this.#log.info({ count: containers.length }, 'posix containers cannot be recovered yet');
+    for (const recoverable of containers) {
+      const verdict = adoptVerdict(recoverable.pid, recoverable.pid === undefined ? undefined : readProcStat(recoverable.pid, this.#procRoot));
+      if (!verdict.adopt) {
+        this.#log.info({ container_id: recoverable.containerId, pid: recoverable.pid, why: verdict.why }, 'container not recovered');
+        continue;
+      }
+      this.#adopt(recoverable, recoverable.pid!);
+    }
+  }
+
+  #adopt(recoverable: RecoverableContainer, pid: number): void {
+    const config: ContainerConfig = {
+      containerId: recoverable.containerId,
+      command: {},
+      directory: recoverable.directory,
+      resources: recoverable.resources ?? Resources.EMPTY,
+      environment: {},
+    };
+    const container: PosixContainer = {
+      config,
+      pid,
+      adopted: true,
+      exited: false,
+      termination: new Promise<ContainerTermination>((resolve) => {
+        const timer = this.#clock.setInterval(() => {
+          if (adoptVerdict(pid, readProcStat(pid, this.#procRoot)).adopt) return;
+          this.#clock.clearInterval(timer);
+          container.exited = true;
+          this.#killTree(pid, true);
+          this.#log.info({ container_id: recoverable.containerId, pid }, 'recovered container exited');
+          resolve({ message: ADOPTED_EXIT_UNKNOWN });
+        }, this.#adoptedPollMs);
+      }),
+    };
+    this.#containers.set(recoverable.containerId, container);
+    this.#log.info({ container_id: recoverable.containerId, pid }, 'container recovered');
   }
 
   async launch(config: ContainerConfig): Promise<LaunchOutcome> {
@@ -117,8 +158,8 @@ export class PosixContainerizer implements Containerizer {
     child.unref();
     const container: PosixContainer = {
       config,
-      child,
       pid,
+      adopted: false,
       exited: false,
       termination: new Promise<ContainerTermination>((resolve) => {
         child.once('exit', (code, signal) => {
