@@ -78,6 +78,15 @@ export class MasterClient {
     await this.#endpoint.send({ path: '/api/v1', json: encodeMasterCall({ type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } }) });
   }
 
+  /**
+   * Marks an agent gone for good (operator MARK_AGENT_GONE): its tasks become
+   * TASK_GONE_BY_OPERATOR and the master refuses the agent from then on. Idempotent; 200 with
+   * no body. An id the master does not know is a 404 (HttpError).
+   */
+  async markAgentGone(agentId: string): Promise<void> {
+    await this.#endpoint.send({ path: '/api/v1', json: encodeMasterCall({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } }) });
+  }
+
   /** The legacy `/master/state` JSON (its own hand-written shape, reference §6.2). */
   async legacyState(): Promise<LegacyMasterState> {
     return this.#endpoint.json<LegacyMasterState>({ path: '/master/state' });

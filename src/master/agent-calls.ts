@@ -121,7 +121,7 @@ export function handleAgentCall(m: Master, agent: AgentRecord, call: ValidAgentT
       return;
     }
     case 'PONG':
-      receivePong(agent);
+      receivePong(m, agent);
       return;
     case 'UNREGISTER':
       unregisterAgent(m, agent);

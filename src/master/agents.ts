@@ -21,6 +21,7 @@ import { newUuid } from '../common/ids.ts';
 import { resourcesFromWire, type Resources } from '../common/resources/index.ts';
 import { AGENT_STREAM_ID_HEADER, encodeMasterToAgentEvent, type AgentSubscribe } from '../protocol/agora/agent-master.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
+import { encodeRecord } from '../protocol/recordio.ts';
 import { applyCheckpointed } from './agent-resources.ts';
 import { reconcileReport } from './agent-report.ts';
 import type { Master } from './master.ts';
@@ -31,11 +32,15 @@ import { sendKill } from './scheduler-calls.ts';
 import { completeTask, transitionTask } from './status-updates.ts';
 import { unreachableState } from './tasks.ts';
 
+/**
+ * Refuses a SUBSCRIBE for good (docs/protocol/agent-master.md): 403, with the SHUTDOWN (or ERROR)
+ * event as one RecordIO record in the body, so that an agent reading it as a stream learns why.
+ */
 function refuseAgent(res: ServerResponse, type: 'SHUTDOWN' | 'ERROR', message: string): void {
-  const stream = new EventStream(res);
   const event = type === 'SHUTDOWN' ? { type, shutdown: { message } } : { type, error: { message } };
-  stream.send(JSON.stringify(encodeMasterToAgentEvent(event)));
-  stream.close();
+  const body = encodeRecord(JSON.stringify(encodeMasterToAgentEvent(event)));
+  res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
 }
 
 /** SUBSCRIBE: register a new agent, or re-register a known (or unknown, after a restart) id. */
@@ -112,6 +117,7 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
     else m.registry.updateAgent(agentInfo);
   }
   agent.status = 'connected';
+  cancelScheduledUnreachable(m, agent, 'it re-subscribed');
 
   const reconciliations = reconcileReport(m, agent, call);
   const streamId = newUuid();
@@ -220,10 +226,12 @@ function startPinging(m: Master, agent: AgentRecord): void {
       ping.missed = 0;
     } else {
       ping.missed++;
-      if (ping.missed >= m.options.maxAgentPingTimeouts) {
+      if (ping.missed >= m.options.maxAgentPingTimeouts && !m.unreachableLimiter.has(agent.id)) {
         m.log.warn({ agentId: agent.id, missed: ping.missed }, 'agent missed too many pings; marking it unreachable');
-        markUnreachable(m, agent);
-        return;
+        scheduleUnreachable(m, agent);
+        // Unlimited: already done. Otherwise it keeps being pinged while it waits its turn, so
+        // that an answer takes it out of the queue.
+        if (agent.status === 'unreachable') return;
       }
     }
     if (agent.status === 'connected') {
@@ -235,18 +243,38 @@ function startPinging(m: Master, agent: AgentRecord): void {
   agent.ping.timer = m.setRepeating(tick, m.options.agentPingTimeoutMs);
 }
 
-export function receivePong(agent: AgentRecord): void {
+export function receivePong(m: Master, agent: AgentRecord): void {
   agent.ping.awaiting = false;
   agent.ping.missed = 0;
+  cancelScheduledUnreachable(m, agent, 'it answered a ping');
 }
 
-function sendAgentFailure(m: Master, agent: AgentRecord): void {
+/** Queues marking the agent unreachable behind --agent_removal_rate_limit (at once without one). */
+function scheduleUnreachable(m: Master, agent: AgentRecord): void {
+  m.metrics.counter('master/slave_unreachable_scheduled').inc();
+  m.unreachableLimiter.schedule(agent.id, () => {
+    if (m.agents.get(agent.id) !== agent) return;
+    markUnreachable(m, agent);
+  });
+}
+
+/** The agent came back (a PONG, or a new stream) before its turn: it is not marked unreachable. */
+export function cancelScheduledUnreachable(m: Master, agent: AgentRecord | string, why: string): void {
+  const id = typeof agent === 'string' ? agent : agent.id;
+  if (!m.unreachableLimiter.cancel(id)) return;
+  m.metrics.counter('master/slave_unreachable_canceled').inc();
+  m.log.info({ agentId: id, why }, 'agent is back; it will not be marked unreachable');
+}
+
+export function sendAgentFailure(m: Master, agent: AgentRecord): void {
   for (const fw of m.frameworks.values()) m.sendToFramework(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
 }
 
 /** Too many missed pings: tasks become UNREACHABLE (LOST for others), offers go, FAILURE is sent. */
 export function markUnreachable(m: Master, agent: AgentRecord): void {
   if (agent.status === 'unreachable' || agent.status === 'removed') return;
+  // Marked by another path (e.g. the re-register timeout) while waiting its turn.
+  m.unreachableLimiter.cancel(agent.id);
   const now = m.clock.now();
   m.clearRepeating(agent.ping.timer);
   agent.ping.timer = undefined;

@@ -6,6 +6,7 @@ import { parseFlags, type FlagSpecs, type ParsedFlags } from '../common/flags.ts
 import { isLogLevel, type LogLevel } from '../common/log.ts';
 import { assertValidRole } from '../common/resources/index.ts';
 import type { MasterOptions } from './options.ts';
+import { parseRemovalRate } from './removal-rate-limit.ts';
 
 export const MASTER_FLAGS = {
   ip: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on.' },
@@ -49,6 +50,10 @@ export const MASTER_FLAGS = {
     type: 'int',
     default: 5,
     help: 'Missed pings (or the same time without a connection) after which an agent is unreachable.',
+  },
+  agent_removal_rate_limit: {
+    type: 'string',
+    help: 'At most this many agents that fail their health checks are marked unreachable per duration, e.g. 1/10mins (default: no limit).',
   },
   max_completed_frameworks: { type: 'int', default: 50, help: 'Completed frameworks kept for /state and GET_FRAMEWORKS.' },
   max_completed_tasks_per_framework: { type: 'int', default: 1000, help: 'Completed tasks kept per framework.' },
@@ -203,6 +208,7 @@ export function masterOptionsFromFlags(flags: MasterFlags): MasterOptions {
     maxUnreachableTasksPerFramework: flags.max_unreachable_tasks_per_framework,
     registryKind: flags.registry as 'sqlite' | 'in_memory',
     agentReregisterTimeoutMs: flags.agent_reregister_timeout,
+    agentRemovalRateLimit: flags.agent_removal_rate_limit === undefined ? undefined : parseRemovalRate(flags.agent_removal_rate_limit),
     registryGcIntervalMs: flags.registry_gc_interval,
     registryMaxAgentAgeMs: flags.registry_max_agent_age,
     registryMaxAgentCount: flags.registry_max_agent_count,

@@ -102,7 +102,7 @@ export function registerMasterMetrics(m: Master): void {
       });
     }
   }
-  for (const name of ['slave_registrations', 'slave_reregistrations', 'slave_removals', 'slave_unreachable_completed', 'valid_status_updates', 'invalid_status_updates']) {
+  for (const name of ['slave_registrations', 'slave_reregistrations', 'slave_removals', 'slave_unreachable_scheduled', 'slave_unreachable_completed', 'slave_unreachable_canceled', 'valid_status_updates', 'invalid_status_updates']) {
     m.metrics.counter(`master/${name}`);
   }
 }

@@ -22,6 +22,7 @@ import { countForFramework } from './master-metrics.ts';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from './model.ts';
 import type { ResolvedMasterOptions } from './options.ts';
 import type { MasterRegistry } from './registry.ts';
+import { RemovalRateLimiter } from './removal-rate-limit.ts';
 
 /** Hooks for the operator event stream (http/operator-events.ts); every method is optional. */
 export type MasterObserver = {
@@ -77,6 +78,8 @@ export class Master {
   readonly offers = new Map<string, OfferRecord>();
   readonly allocation: AllocationLoop;
   readonly observers = new Set<MasterObserver>();
+  /** Paces marking agents that fail their health checks unreachable (--agent_removal_rate_limit). */
+  readonly unreachableLimiter: RemovalRateLimiter;
   /**
    * Writes every change the observers hear about to the registry (persistence.ts). Unlike the
    * other observers it is not isolated: a failed write must fail the call that made the change.
@@ -95,6 +98,11 @@ export class Master {
     this.info = deps.info;
     this.startTime = deps.clock.now();
     const o = deps.options;
+    this.unreachableLimiter = new RemovalRateLimiter(o.agentRemovalRateLimit, {
+      now: () => this.clock.now(),
+      setTimeout: (fn, ms) => this.setTimer(fn, ms),
+      clearTimeout: (handle) => this.clearTimer(handle),
+    });
     this.allocation = new AllocationLoop({
       clock: deps.clock,
       log: deps.log.child({ component: 'allocator' }),
@@ -221,6 +229,7 @@ export class Master {
   stop(): void {
     this.#stopped = true;
     this.allocation.stop();
+    this.unreachableLimiter.clear();
     for (const handle of this.#timers) {
       this.clock.clearTimeout(handle);
       this.clock.clearInterval(handle);

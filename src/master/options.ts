@@ -4,6 +4,7 @@
 import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
 import type { MasterRegistry } from './registry.ts';
+import type { RemovalRate } from './removal-rate-limit.ts';
 
 export type MasterOptions = {
   ip?: string;
@@ -37,6 +38,11 @@ export type MasterOptions = {
    * unreachable. Default 10 min (as Mesos; Mesos allows no less, Agora allows small values for tests).
    */
   agentReregisterTimeoutMs?: number;
+  /**
+   * `--agent_removal_rate_limit`: at most `permits` agents that fail their health checks are
+   * marked unreachable per `durationMs` (removal-rate-limit.ts). Default: unlimited.
+   */
+  agentRemovalRateLimit?: RemovalRate | undefined;
   /** Scheduler heartbeat period; Mesos hard-codes 15 s. */
   heartbeatIntervalMs?: number;
   /** Deprecated Mesos `--roles` whitelist; undefined allows any role. */
@@ -74,8 +80,9 @@ export type MasterOptions = {
 
 /** Options with every default applied. */
 export type ResolvedMasterOptions = Required<
-  Omit<MasterOptions, 'hostname' | 'workDir' | 'cluster' | 'roleWhitelist' | 'fairnessExcludedResourceNames' | 'masterId' | 'clock' | 'logger' | 'registry' | 'registryKind' | 'flags'>
+  Omit<MasterOptions, 'hostname' | 'workDir' | 'cluster' | 'roleWhitelist' | 'fairnessExcludedResourceNames' | 'masterId' | 'clock' | 'logger' | 'registry' | 'registryKind' | 'flags' | 'agentRemovalRateLimit'>
 > & {
+  agentRemovalRateLimit: RemovalRate | undefined;
   hostname: string;
   workDir: string | undefined;
   cluster: string | undefined;
@@ -104,6 +111,7 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     registryMaxAgentAgeMs: options.registryMaxAgentAgeMs ?? 14 * 24 * 3_600_000,
     registryMaxAgentCount: options.registryMaxAgentCount ?? 100 * 1024,
     agentReregisterTimeoutMs: options.agentReregisterTimeoutMs ?? 10 * 60_000,
+    agentRemovalRateLimit: options.agentRemovalRateLimit,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     roleWhitelist: options.roleWhitelist,
     weights: options.weights ?? [],

@@ -1,10 +1,12 @@
-// POST /api/v1 (also /master/api/v1): the v1 operator API's read calls and SUBSCRIBE (reference
-// §5). Write calls (reservations, quota, maintenance, ...) are later issues and answer 501.
+// POST /api/v1 (also /master/api/v1): the v1 operator API's read calls, SUBSCRIBE and
+// MARK_AGENT_GONE (agent-gone.ts) (reference §5). Other write calls (reservations, quota,
+// maintenance, ...) are later issues and answer 501.
 import { AgoraError, InvalidArgumentError } from '../../common/errors.ts';
 import { formatFlags } from '../../common/flags.ts';
 import { negotiateJson, RESPONDED, sendJson, type Route } from '../../common/http/server.ts';
 import { AGORA_VERSION, MESOS_API_VERSION } from '../../common/version.ts';
 import { decodeMasterCall, encodeMasterResponse, formatDecodeErrors, type MasterResponse } from '../../protocol/index.ts';
+import { markAgentGone } from '../agent-gone.ts';
 import { MASTER_FLAGS } from '../flags.ts';
 import type { Master } from '../master.ts';
 import { subscribeOperator } from './operator-events.ts';
@@ -59,6 +61,14 @@ export function operatorApiRoute(m: Master): Route {
       const call = decoded.value;
       if (call.type === 'SUBSCRIBE') {
         subscribeOperator(m, ctx.res);
+        return RESPONDED;
+      }
+      if (call.type === 'MARK_AGENT_GONE') {
+        const agentId = call.mark_agent_gone?.agent_id.value;
+        if (agentId === undefined) throw new InvalidArgumentError("Expecting 'mark_agent_gone' to be present");
+        m.registry.batch(() => markAgentGone(m, agentId));
+        ctx.res.writeHead(200, { 'Content-Length': 0 });
+        ctx.res.end();
         return RESPONDED;
       }
       const response = respond(m, call.type as MasterResponse['type']);
