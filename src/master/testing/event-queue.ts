@@ -31,7 +31,7 @@ export class EventQueue<E extends { type: string }> {
     return this.#events.filter((e) => e.type === type && !this.#consumed.has(e)) as Extract<E, { type: T }>[];
   }
 
-  async next<T extends E['type']>(type: T, match: (e: Extract<E, { type: T }>) => boolean = () => true, timeoutMs = 5000): Promise<Extract<E, { type: T }>> {
+  async next<T extends E['type']>(type: T, match: (e: Extract<E, { type: T }>) => boolean = () => true, timeoutMs = 15_000): Promise<Extract<E, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.#events.find((e) => e.type === type && !this.#consumed.has(e) && match(e as Extract<E, { type: T }>));

@@ -38,7 +38,7 @@ export async function launchTask(scheduler: TestScheduler, agent: TestAgent, tas
 }
 
 /** Polls `fn` every few ms until it is true (for master-internal state reached asynchronously). */
-export async function until(fn: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function until(fn: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!fn()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
