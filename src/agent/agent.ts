@@ -20,7 +20,10 @@ import type { Logger } from '../common/log.ts';
 import { resourcesToWire, type Resources } from '../common/resources/index.ts';
 import { AGORA_VERSION } from '../common/version.ts';
 import type { Containerizer } from '../containerizer/index.ts';
+import { AgentCheckpoint } from './agent-checkpoint.ts';
+import { planRecovery, type RecoverMode } from './checkpoint/index.ts';
 import { ExecutorLifecycle } from './executor-lifecycle.ts';
+import { rebuildState, type RecoveredPlan } from './recovery.ts';
 import { FetchStep } from './fetch-step.ts';
 import { SandboxGc } from './gc.ts';
 import type { AgentFlags } from './flags.ts';
@@ -83,6 +86,9 @@ export class Agent {
   readonly #lifecycle: ExecutorLifecycle;
   readonly #intake: TaskIntakeDeps;
   readonly #control: KillShutdownDeps;
+  readonly #checkpoint: AgentCheckpoint;
+  /** Recovered executors still expected to SUBSCRIBE again, and who waits for them. */
+  #reregistering: { executors: Set<Executor>; done: () => void } | undefined;
   #agentId: string | undefined;
   #registered = false;
   #masterHostname: string | undefined;
@@ -97,7 +103,9 @@ export class Agent {
     this.metrics = new AgentMetrics(this, options.clock);
     const agentId = (): string | undefined => this.#agentId;
     const send = this.#send.bind(this);
+    this.#checkpoint = new AgentCheckpoint({ workDir: options.flags.work_dir, state: this.state, logger: options.logger, agentId });
     this.#relay = new StatusRelay({
+      store: this.#checkpoint.statusUpdateStore(),
       state: this.state,
       clock: options.clock,
       logger: options.logger,
@@ -132,11 +140,15 @@ export class Agent {
       agentPort: () => this.#port,
       agentInfo: () => this.#agentInfo(),
       send,
-      maybeComplete: (framework, executor) => this.#maybeCompleteExecutor(framework, executor),
+      maybeComplete: (framework, executor) => {
+        this.#reregistered(executor);
+        this.#maybeCompleteExecutor(framework, executor);
+      },
+      checkpoint: this.#checkpoint,
       ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
     });
     const parts = { state: this.state, log: this.#log, relay: this.#relay, lifecycle: this.#lifecycle };
-    this.#intake = { ...parts, agentId, commandExecutorArgv: options.commandExecutorArgv };
+    this.#intake = { ...parts, agentId, commandExecutorArgv: options.commandExecutorArgv, checkpoint: this.#checkpoint };
     this.#control = { ...parts, maybeRemoveFramework: (framework) => this.#maybeRemoveFramework(framework) };
     const handlers = this.#masterEventHandlers();
     this.#link = new MasterLink({
@@ -186,26 +198,95 @@ export class Agent {
     return `slave(1)@${this.ip}:${this.#port}`;
   }
 
-  /** Recovers agent-side components, then starts talking to the master. */
+  /**
+   * Recovers from the checkpoint (`--recover`), waits for recovered executors to re-subscribe
+   * (at most `--executor_reregistration_timeout`), then starts talking to the master: as Mesos,
+   * the agent re-registers only once its executors are settled, so its report is complete.
+   */
   async start(port: number): Promise<void> {
     this.#port = port;
+    // Synchronous up to the first await: the state is rebuilt before any executor API request
+    // (the server already listens) can look for it.
+    const recovering = this.#recover();
     await this.statusUpdates.recover();
-    for (const containerizer of this.#o.containerizers) await containerizer.recover([]);
+    await recovering;
+    if (this.#stopped) return;
     this.gc.start();
     this.#link.start();
   }
 
   /**
-   * Stops talking to the master and destroys every container (recovery comes later), including
-   * those whose launch is still in flight: it resolves once they are all gone.
+   * Stops talking to the master. Executors of checkpointing frameworks keep running for the next
+   * agent to recover (Mesos Slave::finalize); every other container is destroyed, including those
+   * whose launch is still in flight. `destroyAll` (the agent leaves for good: the master shut it
+   * down) destroys them all. Resolves once the destroyed ones are gone.
    */
-  async stop(): Promise<void> {
+  async stop(options: { destroyAll?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#reregistering?.done();
     this.#link.stop();
     this.statusUpdates.stop();
-    await this.#lifecycle.stop();
+    await this.#lifecycle.stop(options.destroyAll === true);
     await this.gc.stop();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Recovery (checkpoint/recovery-plan.ts decides, recovery.ts rebuilds the state).
+
+  async #recover(): Promise<void> {
+    const { flags, containerizers } = this.#o;
+    const checkpointed = this.#checkpoint.store.read();
+    for (const problem of checkpointed.problems) {
+      this.#log.warn({ path: problem.path, problem: problem.message }, 'damaged checkpoint file skipped');
+    }
+    const plan = planRecovery(checkpointed, flags.work_dir, this.#o.bootId, flags.recover as RecoverMode);
+    if (plan.kind === 'fresh') {
+      for (const containerizer of containerizers) await containerizer.recover([]);
+      return;
+    }
+    for (const skipped of plan.skipped) this.#log.warn({ what: skipped.what, why: skipped.why }, 'checkpointed item not recovered');
+    if (plan.rebooted) this.#log.info({ agent_id: plan.agentId }, 'host rebooted since the checkpoint: no executor survived');
+    if (plan.mode === 'cleanup') return this.#cleanup(plan);
+    this.#agentId = plan.agentId;
+    const executors = rebuildState(plan, this.state);
+    for (const planned of plan.executors) for (const task of planned.tasks) this.statusUpdates.restore(task.updates, task.pending);
+    // Posix containers are plain processes: the first containerizer (`mesos`) adopts them all.
+    const [adopter, ...others] = containerizers;
+    const resources = new Map(executors.map((e) => [e.containerId, e.resources]));
+    if (adopter) await adopter.recover(plan.executors.map((e) => ({ ...e.container, resources: resources.get(e.container.containerId) })));
+    for (const containerizer of others) await containerizer.recover([]);
+    const adopted = new Set(adopter?.containers() ?? []);
+    const waiting = new Set<Executor>();
+    for (const executor of executors) {
+      const survived = adopted.has(executor.containerId);
+      this.#lifecycle.recovered(executor, survived ? adopter : undefined);
+      if (executor.state === 'REGISTERING') waiting.add(executor);
+    }
+    this.#log.info({ agent_id: plan.agentId, frameworks: plan.frameworks.length, executors: executors.length, adopted: adopted.size }, 'agent state recovered');
+    if (waiting.size === 0) return;
+    // Each recovered executor has its own timer (lifecycle.recovered); this only waits for them.
+    await new Promise<void>((done) => (this.#reregistering = { executors: waiting, done }));
+    this.#reregistering = undefined;
+  }
+
+  /** A recovered executor subscribed again or ended: the agent may re-register once none is left. */
+  #reregistered(executor: Executor): void {
+    const waiting = this.#reregistering;
+    if (!waiting || !waiting.executors.delete(executor)) return;
+    if (waiting.executors.size === 0) waiting.done();
+  }
+
+  /** `--recover=cleanup`: adopt what survived only to destroy it, forget the agent id, start fresh. */
+  async #cleanup(plan: RecoveredPlan): Promise<void> {
+    const [adopter, ...others] = this.#o.containerizers;
+    if (adopter) {
+      await adopter.recover(plan.executors.map((e) => e.container));
+      await Promise.allSettled(adopter.containers().map((id) => adopter.destroy(id)));
+    }
+    for (const containerizer of others) await containerizer.recover([]);
+    this.#checkpoint.store.forgetAgent();
+    this.#log.info({ agent_id: plan.agentId, executors: plan.executors.length }, 'recovery cleanup: old executors destroyed, registering as a new agent');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -251,6 +332,7 @@ export class Agent {
     const first = this.#agentId === undefined;
     this.#agentId = id;
     this.#registered = true;
+    this.#checkpoint.registered({ ...this.#agentInfo(), id: { value: id } }, this.#o.bootId);
     this.#masterHostname = subscribed.master_info.hostname ?? subscribed.master_info.address?.hostname;
     this.#log.info({ agent_id: id, master: this.#link.masterUrl, reregistered: !first }, 'agent registered');
     this.statusUpdates.resume();
@@ -383,6 +465,7 @@ export class Agent {
   /** The executor subscribed: deliver SUBSCRIBED and its queued tasks. */
   executorSubscribed(framework: Framework, executor: Executor, stream: Executor['stream'] & object, unacknowledged: { updates: TaskStatus[]; tasks: TaskInfo[] }): void {
     this.#lifecycle.subscribed(framework, executor, stream, unacknowledged);
+    if (executor.state === 'RUNNING') this.#reregistered(executor);
   }
 
   /** A status update from the executor (already validated by the API layer). */

@@ -23,8 +23,10 @@ import { formatDuration } from '../common/units.ts';
 import type { Resources } from '../common/resources/index.ts';
 import { resourcesFromWire } from '../common/resources/index.ts';
 import type { Containerizer, ContainerTermination } from '../containerizer/index.ts';
-import { describeWaitStatus, executorEnvironment, shutdownGracePeriodMs } from './executor-launch.ts';
+import { describeWaitStatus, executorEnvironment, isPartitionAware, shutdownGracePeriodMs } from './executor-launch.ts';
+import { notRecovered, reregistrationTimedOut } from './recovery.ts';
 import { decideExecutorTermination, reportsExitedExecutor } from './executor-termination.ts';
+import type { AgentCheckpoint } from './agent-checkpoint.ts';
 import type { FetchStep } from './fetch-step.ts';
 import { detachSandbox } from './files.ts';
 import type { SandboxGc } from './gc.ts';
@@ -64,6 +66,8 @@ export type ExecutorLifecycleOptions = {
   agentUid?: number | undefined;
   /** Resolves a task user (default: `id(1)`); throws UnknownTaskUserError. */
   lookupUser?: (name: string) => Promise<TaskUser>;
+  /** Writes checkpointing frameworks' executors and tasks (absent: nothing is written). */
+  checkpoint?: AgentCheckpoint;
 };
 
 export class ExecutorLifecycle {
@@ -72,6 +76,8 @@ export class ExecutorLifecycle {
   readonly #agentUid: number | undefined;
   /** Container starts in flight (user lookup, fetch, containerizer launch). */
   readonly #launching = new Set<Promise<unknown>>();
+  /** stop() began: container ends are no longer acted on (except those stop() caused). */
+  #stopping = false;
 
   constructor(options: ExecutorLifecycleOptions) {
     this.#o = options;
@@ -127,6 +133,7 @@ export class ExecutorLifecycle {
       exitStatus: undefined,
     };
     framework.executors.set(executor.id, executor);
+    this.#o.checkpoint?.executorLaunched(framework, executor, task);
     const timeoutMs = flags.executor_registration_timeout;
     executor.timers.registration = this.#o.clock.setTimeout(() => this.#registrationTimedOut(executor, timeoutMs), timeoutMs);
     this.#log.info({ executor_id: executor.id, framework_id: framework.id, container_id: containerId, directory }, 'launching executor');
@@ -224,20 +231,49 @@ export class ExecutorLifecycle {
   }
 
   /**
-   * Agent shutdown: every executor is marked TERMINATING (fetches stop, a launch that completes
-   * from now on is destroyed at once), launches in flight are awaited, then every container that
-   * exists is destroyed. Resolves when all of them are gone.
+   * An executor rebuilt from the checkpoint after an agent restart (recovery.ts): `containerizer`
+   * re-adopted its container, or undefined when its process did not survive. It must SUBSCRIBE
+   * again within `--executor_reregistration_timeout`, or it is destroyed.
    */
-  async stop(): Promise<void> {
+  recovered(executor: Executor, containerizer: Containerizer | undefined): void {
+    const framework = this.#o.state.frameworks.get(executor.frameworkId);
+    if (!containerizer || !framework) {
+      executor.pendingTermination ??= notRecovered(isPartitionAware(framework?.info));
+      this.#terminated(executor, undefined);
+      return;
+    }
+    executor.containerizer = containerizer;
+    const timeoutMs = this.#o.flags.executor_reregistration_timeout;
+    executor.timers.registration = this.#o.clock.setTimeout(() => {
+      executor.timers.registration = undefined;
+      if (executor.state !== 'REGISTERING') return;
+      this.#log.warn({ executor_id: executor.id, timeout: formatDuration(timeoutMs) }, 'recovered executor did not re-subscribe in time');
+      executor.pendingTermination = reregistrationTimedOut(isPartitionAware(framework.info), formatDuration(timeoutMs));
+      this.#destroy(executor);
+    }, timeoutMs);
+    this.#watch(executor, containerizer);
+  }
+
+  /**
+   * Agent shutdown (Mesos Slave::finalize): every executor's stream is closed and its timers
+   * stopped. Executors of checkpointing frameworks keep running for the next agent to recover,
+   * unless `destroyAll` (the agent leaves for good: the master shut it down). The others are
+   * marked TERMINATING (fetches stop, a launch that completes from now on is destroyed at once),
+   * launches in flight are awaited, and their containers destroyed. Resolves when they are gone.
+   */
+  async stop(destroyAll: boolean): Promise<void> {
+    const survives = (executor: Executor): boolean =>
+      !destroyAll && this.#o.checkpoint !== undefined && this.#o.state.frameworks.get(executor.frameworkId)?.info.checkpoint === true;
     for (const executor of allExecutors(this.#o.state)) {
       this.#clearTimers(executor);
       executor.stream?.close();
-      if (executor.state !== 'TERMINATED') executor.state = 'TERMINATING';
+      if (executor.state !== 'TERMINATED' && !survives(executor)) executor.state = 'TERMINATING';
     }
+    this.#stopping = true;
     while (this.#launching.size > 0) await Promise.allSettled([...this.#launching]);
     const destroying: Promise<unknown>[] = [];
     for (const executor of allExecutors(this.#o.state)) {
-      if (executor.containerizer) destroying.push(executor.containerizer.destroy(executor.containerId));
+      if (executor.containerizer && !survives(executor)) destroying.push(executor.containerizer.destroy(executor.containerId));
     }
     await Promise.allSettled(destroying);
   }
@@ -247,7 +283,13 @@ export class ExecutorLifecycle {
     this.#launching.add(launching);
     void launching.then(async (containerizer) => {
       this.#launching.delete(launching);
-      if (!containerizer) return;
+      if (containerizer) this.#watch(executor, containerizer);
+    });
+  }
+
+  /** Waits for the container's end; then the executor is terminated. */
+  #watch(executor: Executor, containerizer: Containerizer): void {
+    void (async () => {
       let termination: ContainerTermination | undefined;
       try {
         termination = await containerizer.wait(executor.containerId);
@@ -255,8 +297,10 @@ export class ExecutorLifecycle {
         // The container is beyond reach either way: its tasks end as for an unknown exit status.
         this.#log.error({ executor_id: executor.id, err: (err as Error).message }, 'cannot wait for container');
       }
+      // An agent that is stopping leaves surviving executors' ends to the next agent.
+      if (this.#stopping && executor.state !== 'TERMINATING') return;
       this.#terminated(executor, termination);
-    });
+    })();
   }
 
   /**
@@ -301,6 +345,10 @@ export class ExecutorLifecycle {
           executor.containerizer = containerizer;
           break;
         }
+      }
+      if (executor.containerizer && this.#o.checkpoint) {
+        const pid = (await executor.containerizer.status(executor.containerId).catch(() => undefined))?.executor_pid;
+        if (pid !== undefined) this.#o.checkpoint.containerStarted(framework, executor, pid);
       }
       if (!executor.containerizer) {
         const names = containerizers.map((c) => c.name).join(', ');
@@ -350,6 +398,7 @@ export class ExecutorLifecycle {
     executor.state = 'TERMINATED';
     executor.exitStatus = termination?.status;
     this.#log.info({ executor_id: executor.id, status: describeWaitStatus(termination?.status) }, 'executor terminated');
+    if (framework) this.#o.checkpoint?.containerEnded(framework, executor);
     this.#o.sandboxGc?.schedule(executor.directory, () => detachSandbox(executor));
     if (!framework) return;
     const decision = decideExecutorTermination({

@@ -7,7 +7,7 @@ import { isLogLevel, type LogLevel } from '../common/log.ts';
 
 export const AGENT_FLAGS = {
   master: { type: 'string', required: true, help: 'The master to register with: HOST:PORT or http://HOST:PORT' },
-  work_dir: { type: 'string', required: true, help: 'Directory for sandboxes and (later) checkpoints' },
+  work_dir: { type: 'string', required: true, help: 'Directory for sandboxes and checkpoints (meta/)' },
   ip: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on and to advertise to the master' },
   port: { type: 'int', default: 5051, help: 'Port to listen on (0 picks a free one)' },
   hostname: { type: 'string', help: 'Hostname to advertise to the master (default: the --ip value)' },
@@ -37,7 +37,12 @@ export const AGENT_FLAGS = {
   executor_reregistration_timeout: {
     type: 'duration',
     default: 2_000,
-    help: 'Passed to checkpointing executors as MESOS_SUBSCRIPTION_BACKOFF_MAX',
+    help: 'After a restart, how long recovered executors have to re-subscribe before they are destroyed (also their MESOS_SUBSCRIPTION_BACKOFF_MAX)',
+  },
+  recover: {
+    type: 'string',
+    default: 'reconnect',
+    help: "After a restart: 'reconnect' re-adopts checkpointing frameworks' executors; 'cleanup' destroys them and registers as a new agent",
   },
   recovery_timeout: { type: 'duration', default: 900_000, help: 'Passed to checkpointing executors as MESOS_RECOVERY_TIMEOUT' },
   registration_backoff_factor: {
@@ -97,6 +102,9 @@ export function checkAgentFlags(flags: AgentFlags): AgentFlags {
   if (flags.fetcher_stall_timeout <= 0) throw new InvalidArgumentError('--fetcher_stall_timeout: must be positive');
   if (!(flags.gc_disk_headroom >= 0 && flags.gc_disk_headroom <= 1)) {
     throw new InvalidArgumentError(`--gc_disk_headroom: ${flags.gc_disk_headroom} is not in [0.0, 1.0]`);
+  }
+  if (flags.recover !== 'reconnect' && flags.recover !== 'cleanup') {
+    throw new InvalidArgumentError(`--recover: '${flags.recover}' is not one of reconnect, cleanup`);
   }
   if (flags.disk_watch_interval <= 0) throw new InvalidArgumentError('--disk_watch_interval: must be positive');
   const vars = flags.executor_environment_variables;

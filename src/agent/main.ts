@@ -53,7 +53,11 @@ export type RunningAgent = {
   port: number;
   agentId(): string | undefined;
   agent: Agent;
-  stop(): Promise<void>;
+  /**
+   * Stops the agent; checkpointing frameworks' executors keep running for the next agent to
+   * recover unless `destroyAll` (the agent leaves for good).
+   */
+  stop(options?: { destroyAll?: boolean }): Promise<void>;
 };
 
 function readBootId(): string | undefined {
@@ -99,7 +103,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     bootId: readBootId(),
     onShutdownRequested: (reason) => {
       if (options.onShutdownRequested) options.onShutdownRequested(reason);
-      else void self.running?.stop();
+      // The master shut this agent down: it leaves for good, taking its executors along.
+      else void self.running?.stop({ destroyAll: true });
     },
   });
   const server = createAgentServer(agent, logger);
@@ -112,9 +117,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     port: address.port,
     agentId: () => agent.agentId,
     agent,
-    stop: () =>
+    stop: (stopOptions) =>
       (stopping ??= (async () => {
-        await agent.stop();
+        await agent.stop(stopOptions);
         await server.close();
       })()),
   };
@@ -144,8 +149,17 @@ export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv 
   let running: RunningAgent;
   let shutdown!: (why: string) => void;
   const stopped = new Promise<string>((resolve) => (shutdown = resolve));
+  let leavingForGood = false;
   try {
-    running = await startAgent({ flags, logger, env, onShutdownRequested: (reason) => shutdown(`master: ${reason}`) });
+    running = await startAgent({
+      flags,
+      logger,
+      env,
+      onShutdownRequested: (reason) => {
+        leavingForGood = true;
+        shutdown(`master: ${reason}`);
+      },
+    });
   } catch (err) {
     if (err instanceof AgoraError && err.status === 400) {
       process.stderr.write(`agora agent: ${err.message}\n`);
@@ -159,7 +173,7 @@ export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv 
   process.once('SIGINT', () => shutdown('SIGINT'));
   const why = await stopped;
   logger.info({ reason: why }, 'agent stopping');
-  await running.stop();
+  await running.stop({ destroyAll: leavingForGood });
   logger.info('agent stopped');
   logger.flush();
   return 0;

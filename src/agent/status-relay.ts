@@ -10,7 +10,7 @@ import { newStatusUuid } from '../common/ids.ts';
 import { agentStatus } from './executor-launch.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { findTask, updateTaskState, type AgentState, type Executor } from './state.ts';
-import { StatusUpdateManager, type StatusUpdate, type UpdateResult } from './status-updates.ts';
+import { StatusUpdateManager, type StatusUpdate, type StatusUpdateStore, type UpdateResult } from './status-updates.ts';
 
 export type StatusRelayOptions = {
   state: AgentState;
@@ -23,6 +23,8 @@ export type StatusRelayOptions = {
   send: (call: Omit<AgentToMasterCall, 'agent_id'>) => Promise<boolean>;
   retryMinMs?: number | undefined;
   retryMaxMs?: number | undefined;
+  /** Where updates and acknowledgements are made durable before they are acted on. */
+  store?: StatusUpdateStore | undefined;
 };
 
 export class StatusRelay {
@@ -39,6 +41,7 @@ export class StatusRelay {
       forward: (update) => this.#forward(update),
       retryMinMs: options.retryMinMs,
       retryMaxMs: options.retryMaxMs,
+      ...(options.store ? { store: options.store } : {}),
     });
   }
 

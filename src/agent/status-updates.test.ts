@@ -126,3 +126,17 @@ test('manager: pause stops retries; cleanup forgets a framework', () => {
   assert.equal(sent.length, 1);
   assert.deepEqual(m.pending('F', 't'), []);
 });
+
+test('manager: restore replays acknowledged updates as such and re-sends only the pending one', () => {
+  const clock = new ManualClock();
+  const sent: StatusUpdate[] = [];
+  const m = new StatusUpdateManager({ clock, logger: silentLogger(), forward: (u) => sent.push(u) });
+  const running = upd('r', 'TASK_RUNNING');
+  const finished = upd('r', 'TASK_FINISHED');
+  m.restore([running, finished], [finished]);
+  assert.equal(sent.length, 0, 'nothing goes out before resume()');
+  m.resume();
+  assert.deepEqual(sent, [finished]);
+  assert.equal(m.update(running).kind, 'duplicate', 'an executor re-sending an acknowledged update is not forwarded again');
+  assert.equal(m.acknowledge('F', 'r', finished.status.uuid!).kind, 'acknowledged');
+});

@@ -101,9 +101,9 @@ export type StatusUpdateManagerOptions = {
   forward: (update: StatusUpdate) => void;
   store?: StatusUpdateStore;
   /** First retry interval; Mesos 10 s. */
-  retryMinMs?: number;
+  retryMinMs?: number | undefined;
   /** Retry interval cap; Mesos 10 min. */
-  retryMaxMs?: number;
+  retryMaxMs?: number | undefined;
 };
 
 type StreamEntry = { stream: TaskUpdateStream; timer: TimerHandle | undefined; attempt: number };
@@ -134,6 +134,21 @@ export class StatusUpdateManager {
   /** Rebuilds streams from the store after a restart; they are sent on `resume()`. */
   async recover(): Promise<void> {
     for (const update of await this.#store.recover()) this.#entry(update.frameworkId, update.status.task_id.value).stream.update(update);
+  }
+
+  /**
+   * Rebuilds a task's stream from the checkpoint after an agent restart: `history` is every
+   * update of the task in order, `pending` those not acknowledged. Acknowledged ones are replayed
+   * as acknowledged so that an executor re-sending them is answered 'duplicate', not forwarded
+   * again (closed streams are kept for that until the framework is cleaned up). Nothing is written back to the store; pending updates go out on `resume()`.
+   */
+  restore(history: readonly StatusUpdate[], pending: readonly StatusUpdate[]): void {
+    const waiting = new Set(pending.map((u) => u.status.uuid));
+    for (const update of history) {
+      const entry = this.#entry(update.frameworkId, update.status.task_id.value);
+      if (entry.stream.update(update).kind === 'error') continue;
+      if (!waiting.has(update.status.uuid)) entry.stream.acknowledge(update.status.uuid!);
+    }
   }
 
   /** Accepts a new update; it is forwarded now if its stream is idle and the master is connected. */

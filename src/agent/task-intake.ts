@@ -11,6 +11,7 @@ import type { Logger } from '../common/log.ts';
 import { validateUserId } from '../common/ids.ts';
 import { resourcesFromWire, type Resources } from '../common/resources/index.ts';
 import { commandExecutorInfo, droppedOrLost } from './executor-launch.ts';
+import type { AgentCheckpoint } from './agent-checkpoint.ts';
 import type { ExecutorLifecycle } from './executor-lifecycle.ts';
 import { findTask, type AgentState, type Framework } from './state.ts';
 import type { StatusRelay } from './status-relay.ts';
@@ -23,6 +24,8 @@ export type TaskIntakeDeps = {
   agentId: () => string | undefined;
   /** argv of the command executor program. */
   commandExecutorArgv: string[];
+  /** Writes task.info for a task joining a checkpointing framework's running executor. */
+  checkpoint?: AgentCheckpoint | undefined;
 };
 
 /** The framework's record, created on its first task; undefined (logged) for a bad id. */
@@ -84,6 +87,7 @@ export function runTask(d: TaskIntakeDeps, frameworkInfo: FrameworkInfo, task: T
   existing.resources = existing.resources.add(taskResources);
   if (existing.containerizer) void existing.containerizer.update(existing.containerId, existing.resources).catch(() => {});
   existing.queuedTasks.set(taskId, task);
+  d.checkpoint?.taskAdded(framework, existing, task);
   if (existing.state === 'RUNNING') lifecycle.launchQueuedTasks(existing);
 }
 
