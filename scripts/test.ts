@@ -23,7 +23,7 @@ type Tier = {
 const TIERS: Tier[] = [
   { name: 'unit', roots: ['src', 'test/unit', 'test/helpers'], debianPackages: [], parallel: true },
   { name: 'sim', roots: ['test/sim'], debianPackages: [], parallel: true },
-  { name: 'integration', roots: ['test/integration'], debianPackages: [], parallel: true },
+  { name: 'integration', roots: ['test/integration'], debianPackages: ['bzip2', 'xz-utils', 'zip'], parallel: true },
   { name: 'system', roots: ['test/system'], debianPackages: [], parallel: false },
   { name: 'e2e', roots: ['test/e2e'], debianPackages: [], parallel: false },
 ];
