@@ -83,6 +83,8 @@ export class CommandExecutor {
   /** No acknowledgement can come any more: exit right after the terminal update. */
   #agentGone = false;
   #exiting = false;
+  /** The last SUBSCRIBE failed because the agent is down or recovering (logged once). */
+  #waitingForAgent = false;
   /** Re-subscribe attempts since the last SUBSCRIBED (the backoff's attempt number). */
   #resubscribeAttempt = 0;
   /** Failed posts in a row (the post retry backoff's attempt number). */
@@ -150,8 +152,11 @@ export class CommandExecutor {
       this.shutdown('the agent refused the subscription');
       return;
     }
-    this.#o.log.warn('subscription to the agent failed', { error: (err as Error).message });
-    this.#scheduleResubscribe();
+    const restarting = agentRestarting(err);
+    // While the agent restarts, every 100 ms would log 20 lines a restart: say it once.
+    if (!restarting || !this.#waitingForAgent) this.#o.log.warn('subscription to the agent failed', { error: (err as Error).message });
+    this.#waitingForAgent = restarting;
+    this.#scheduleResubscribe(restarting);
   }
 
   #onDisconnected(reason: string): void {
@@ -168,7 +173,7 @@ export class CommandExecutor {
     this.#scheduleResubscribe();
   }
 
-  #scheduleResubscribe(): void {
+  #scheduleResubscribe(agentIsRestarting = false): void {
     const { config } = this.#o;
     if (!this.#timers.has('recovery')) {
       const windowMs = config.checkpoint ? config.recoveryTimeoutMs : (this.#o.registrationTimeoutMs ?? REGISTRATION_TIMEOUT_MS);
@@ -179,9 +184,13 @@ export class CommandExecutor {
       });
     }
     // 100 ms doubling up to MESOS_SUBSCRIPTION_BACKOFF_MAX, with jitter in [50%, 100%] so the
-    // executors of a restarted agent do not re-subscribe in lockstep.
+    // executors of a restarted agent do not re-subscribe in lockstep. While the agent is down or
+    // still recovering (refused connection, 503) the pace stays at the first step instead:
+    // such a failure costs the agent nothing, and the executor must be back within the agent's
+    // --executor_reregistration_timeout (2 s by default) once the agent is up.
     const policy: BackoffPolicy = { initialMs: FIRST_BACKOFF_MS, maxMs: config.subscriptionBackoffMaxMs, jitter: 'equal' };
-    const delay = backoffDelay(this.#resubscribeAttempt++, policy, (this.#o.random ?? Math.random)());
+    const attempt = agentIsRestarting ? 0 : this.#resubscribeAttempt++;
+    const delay = backoffDelay(attempt, policy, (this.#o.random ?? Math.random)());
     this.#setTimer('resubscribe', delay, () => this.#subscribe());
   }
 
@@ -190,6 +199,7 @@ export class CommandExecutor {
     this.#connection = 'subscribed';
     this.#everSubscribed = true;
     this.#resubscribeAttempt = 0;
+    this.#waitingForAgent = false;
     this.#clearTimer('recovery');
     this.#apply({ kind: 'subscribed', taskKillingCapable: event.taskKillingCapable });
     // Updates made while the SUBSCRIBE was in flight were not in it.
@@ -441,4 +451,11 @@ export class CommandExecutor {
     this.#process.signalGroup('SIGKILL');
     this.#o.exit(code);
   }
+}
+
+/** A SUBSCRIBE failure that means the agent is restarting: nobody listens yet, or it recovers. */
+function agentRestarting(err: unknown): boolean {
+  if (err instanceof AgentCallError) return err.status === 503;
+  const code = (err as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code ?? (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return code === 'ECONNREFUSED';
 }
