@@ -161,6 +161,7 @@ export class Agent {
       onSubscribed: (s) => this.#onSubscribed(s),
       onEvent: (e) => dispatchMasterEvent(handlers, e),
       onDisconnected: () => this.#onDisconnected(),
+      onShutdown: (message) => this.#shutDownByMaster(message),
     });
   }
 
@@ -260,7 +261,7 @@ export class Agent {
     const waiting = new Set<Executor>();
     for (const executor of executors) {
       const survived = adopted.has(executor.containerId);
-      this.#lifecycle.recovered(executor, survived ? adopter : undefined);
+      this.#lifecycle.recovered(executor, survived ? adopter : undefined, plan.rebooted);
       if (executor.state === 'REGISTERING') waiting.add(executor);
     }
     this.#log.info({ agent_id: plan.agentId, frameworks: plan.frameworks.length, executors: executors.length, adopted: adopted.size }, 'agent state recovered');
@@ -342,6 +343,17 @@ export class Agent {
     }
   }
 
+  /**
+   * The master shut this agent down (SHUTDOWN on the stream, or a 403 SUBSCRIBE refusal): it will
+   * never take this agent id back, so the checkpoint forgets it (Mesos removes meta/slaves/latest)
+   * and a restart on this work dir registers as a new agent instead of being refused forever.
+   */
+  #shutDownByMaster(message: string): void {
+    this.#log.error({ agent_id: this.#agentId, message }, 'master shut the agent down');
+    this.#checkpoint.store.forgetAgent();
+    this.#o.onShutdownRequested(message);
+  }
+
   #onDisconnected(): void {
     this.#registered = false;
     this.statusUpdates.pause();
@@ -371,10 +383,7 @@ export class Agent {
         else this.#log.warn({ executor_id: executorId }, 'dropping framework message for an executor that is not subscribed');
       },
       ping: (sequence) => void this.#send({ type: 'PONG', pong: { sequence } }),
-      shutdown: (message) => {
-        this.#log.warn({ message }, 'master asked the agent to shut down');
-        this.#o.onShutdownRequested(message);
-      },
+      shutdown: (message) => this.#shutDownByMaster(message),
       error: (message) => this.#log.error({ message }, 'master reported an error'),
     };
   }

@@ -24,7 +24,7 @@ import type { Resources } from '../common/resources/index.ts';
 import { resourcesFromWire } from '../common/resources/index.ts';
 import type { Containerizer, ContainerTermination } from '../containerizer/index.ts';
 import { describeWaitStatus, executorEnvironment, isPartitionAware, shutdownGracePeriodMs } from './executor-launch.ts';
-import { notRecovered, reregistrationTimedOut } from './recovery.ts';
+import { lostInRestart, notRecovered, reregistrationTimedOut, tasksLostInRestart } from './recovery.ts';
 import { decideExecutorTermination, reportsExitedExecutor } from './executor-termination.ts';
 import type { AgentCheckpoint } from './agent-checkpoint.ts';
 import type { FetchStep } from './fetch-step.ts';
@@ -76,6 +76,8 @@ export class ExecutorLifecycle {
   readonly #agentUid: number | undefined;
   /** Container starts in flight (user lookup, fetch, containerizer launch). */
   readonly #launching = new Set<Promise<unknown>>();
+  /** Recovered executors that have not subscribed again since the agent restarted. */
+  readonly #recovering = new WeakSet<Executor>();
   /** stop() began: container ends are no longer acted on (except those stop() caused). */
   #stopping = false;
 
@@ -180,6 +182,7 @@ export class ExecutorLifecycle {
       executor.launchedTasks.set(info.task_id.value, newTask(queued, framework.id, agentId, executor.isCommandExecutor ? undefined : executor.id));
     }
     for (const status of unacknowledged.updates) this.#o.relay.fromExecutor(framework.id, executor, status);
+    if (this.#recovering.delete(executor)) this.#endTasksLostInRestart(framework, executor, unacknowledged.tasks);
     this.#log.info({ executor_id: executor.id, framework_id: framework.id, resubscribed }, 'executor subscribed');
     this.send(executor, {
       type: 'SUBSCRIBED',
@@ -198,6 +201,16 @@ export class ExecutorLifecycle {
       return;
     }
     this.launchQueuedTasks(executor);
+  }
+
+  /** Tasks a recovered executor never received (recovery.ts tasksLostInRestart) end now. */
+  #endTasksLostInRestart(framework: Framework, executor: Executor, knownTasks: TaskInfo[]): void {
+    const lost = tasksLostInRestart(executor, knownTasks.map((t) => t.task_id.value));
+    if (lost.length === 0) return;
+    const end = lostInRestart(isPartitionAware(framework.info));
+    this.#log.warn({ executor_id: executor.id, task_ids: lost, state: end.state }, 'tasks launched during the agent restart never reached the executor');
+    const { relay } = this.#o;
+    for (const taskId of lost) relay.update(framework.id, executor.id, relay.agentStatus(taskId, end.state, end.reason, end.message, executor.id));
   }
 
   /** Sends LAUNCH for every queued task of a subscribed executor. */
@@ -235,14 +248,15 @@ export class ExecutorLifecycle {
    * re-adopted its container, or undefined when its process did not survive. It must SUBSCRIBE
    * again within `--executor_reregistration_timeout`, or it is destroyed.
    */
-  recovered(executor: Executor, containerizer: Containerizer | undefined): void {
+  recovered(executor: Executor, containerizer: Containerizer | undefined, rebooted = false): void {
     const framework = this.#o.state.frameworks.get(executor.frameworkId);
     if (!containerizer || !framework) {
-      executor.pendingTermination ??= notRecovered(isPartitionAware(framework?.info));
+      executor.pendingTermination ??= notRecovered(isPartitionAware(framework?.info), rebooted);
       this.#terminated(executor, undefined);
       return;
     }
     executor.containerizer = containerizer;
+    this.#recovering.add(executor);
     const timeoutMs = this.#o.flags.executor_reregistration_timeout;
     executor.timers.registration = this.#o.clock.setTimeout(() => {
       executor.timers.registration = undefined;

@@ -46,7 +46,17 @@ export type StartAgentOptions = {
   env?: NodeJS.ProcessEnv;
   /** Called when the master tells the agent to shut down; default: stop the agent. */
   onShutdownRequested?: (reason: string) => void;
+  /**
+   * TESTS ONLY: where the host's boot id is read (default /proc/sys/kernel/random/boot_id). A
+   * file with another id than the checkpoint's simulates a host reboot.
+   */
+  bootIdFile?: string;
 };
+
+/** The host's boot id, which changes at every boot: a different one means the host rebooted. */
+export const HOST_BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+/** TESTS ONLY: environment variable naming a file to read the boot id from instead (reboot simulation). */
+export const TEST_BOOT_ID_FILE_ENV = 'AGORA_TEST_BOOT_ID_FILE';
 
 export type RunningAgent = {
   url: string;
@@ -60,9 +70,9 @@ export type RunningAgent = {
   stop(options?: { destroyAll?: boolean }): Promise<void>;
 };
 
-function readBootId(): string | undefined {
+function readBootId(file: string): string | undefined {
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
@@ -100,7 +110,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     executorEnvironmentBase,
     statusUpdateRetryMinMs: options.statusUpdateRetryMinMs,
     statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs,
-    bootId: readBootId(),
+    bootId: readBootId(options.bootIdFile ?? HOST_BOOT_ID_FILE),
     onShutdownRequested: (reason) => {
       if (options.onShutdownRequested) options.onShutdownRequested(reason);
       // The master shut this agent down: it leaves for good, taking its executors along.
@@ -131,7 +141,10 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** `agora agent ARGS`: returns the exit code (0 stopped cleanly, 1 failed, 2 usage error). */
+/**
+ * `agora agent ARGS`: returns the exit code (0 stopped cleanly, 1 failed or shut down by the
+ * master, 2 usage error).
+ */
 export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`Usage: agora agent --master=HOST:PORT --work_dir=DIR [--flag=value ...]\n\n${flagsHelp(AGENT_FLAGS)}\n`);
@@ -155,6 +168,7 @@ export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv 
       flags,
       logger,
       env,
+      ...(env[TEST_BOOT_ID_FILE_ENV] ? { bootIdFile: env[TEST_BOOT_ID_FILE_ENV] } : {}),
       onShutdownRequested: (reason) => {
         leavingForGood = true;
         shutdown(`master: ${reason}`);
@@ -176,5 +190,6 @@ export async function agentMain(argv: readonly string[], env: NodeJS.ProcessEnv 
   await running.stop({ destroyAll: leavingForGood });
   logger.info('agent stopped');
   logger.flush();
-  return 0;
+  // Shut down by the master is not a clean stop: a supervisor must not simply restart it as is.
+  return leavingForGood ? 1 : 0;
 }

@@ -26,6 +26,8 @@ import { backoffDelay, type BackoffPolicy } from '../common/backoff.ts';
 
 export const SUBSCRIBE_BACKOFF_MAX_MS = 60_000;
 const CALL_TIMEOUT_MS = 10_000;
+/** A refusal is one short event; anything larger is not one. */
+const MAX_REFUSAL_BYTES = 64 * 1024;
 
 export type MasterLinkOptions = {
   /** `http://host:port` of the master. */
@@ -42,6 +44,11 @@ export type MasterLinkOptions = {
   onEvent: (event: ValidMasterToAgentEvent) => void;
   /** The stream is gone (or never came up); we will retry after a backoff. */
   onDisconnected: () => void;
+  /**
+   * The master refused this agent for good (403 with a SHUTDOWN record: marked gone, or an id it
+   * will not take back). The link has stopped; it will not retry.
+   */
+  onShutdown: (message: string) => void;
 };
 
 export type LinkState = 'idle' | 'subscribing' | 'subscribed' | 'stopped';
@@ -144,6 +151,7 @@ export class MasterLink {
       this.#attempt = 0;
       return `redirected to ${this.#base}`;
     }
+    if (res.statusCode === 403) return this.#onForbidden(req, res);
     if (res.statusCode !== 200) {
       let text = '';
       for await (const chunk of res) text += String(chunk);
@@ -177,6 +185,33 @@ export class MasterLink {
       this.#o.onEvent(event);
     }
     return 'stream ended';
+  }
+
+  /**
+   * 403: the body is one RecordIO record saying why (docs/protocol/agent-master.md). SHUTDOWN
+   * means retrying is pointless (the master will refuse this id forever): stop and tell the
+   * agent. Anything else (an ERROR, a body we cannot read) is retried like any other refusal.
+   */
+  async #onForbidden(req: ClientRequest, res: IncomingMessage): Promise<string> {
+    let refusal = 'no readable reason';
+    try {
+      for await (const record of readJsonRecords(res, { maxRecordBytes: MAX_REFUSAL_BYTES })) {
+        const decoded = decodeMasterToAgentEvent(record);
+        if (!decoded.ok) break;
+        const event = decoded.value;
+        if (event.type === 'SHUTDOWN' && this.#request === req) {
+          this.#log.error({ message: event.shutdown.message }, 'master refused the agent for good');
+          this.stop();
+          this.#o.onShutdown(event.shutdown.message);
+          return 'shut down by the master';
+        }
+        if (event.type === 'ERROR') refusal = event.error.message;
+        break;
+      }
+    } catch (err) {
+      refusal = `unreadable body: ${(err as Error).message}`;
+    }
+    return `subscription refused with status 403: ${refusal}`;
   }
 
   #armPingTimer(req: ClientRequest): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { TaskInfo, TaskState } from '../protocol/index.ts';
 import type { StatusUpdate } from './status-updates.ts';
 import type { RecoveredPlan } from './recovery.ts';
-import { goneOrLost, rebuildState, reregistrationTimedOut } from './recovery.ts';
+import { goneOrLost, lostInRestart, notRecovered, rebuildState, reregistrationTimedOut, tasksLostInRestart } from './recovery.ts';
 import type { AgentState } from './state.ts';
 
 const taskInfo = (id: string): TaskInfo => ({
@@ -72,4 +72,31 @@ test('a recovered executor that does not come back: TASK_GONE for partition-awar
     reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
     message: 'Executor did not re-register within 2secs',
   });
+});
+
+test('tasksLostInRestart: only STAGING tasks the executor does not list are lost', () => {
+  const state: AgentState = { frameworks: new Map(), completedFrameworks: [] };
+  const [executor] = rebuildState(
+    plan([
+      { info: taskInfo('never-delivered'), updates: [], pending: [], completed: false },
+      { info: taskInfo('delivered'), updates: [], pending: [], completed: false },
+      { info: taskInfo('running'), updates: [update('running', 'TASK_RUNNING', 'u1')], pending: [], completed: false },
+    ]),
+    state,
+  );
+  assert.ok(executor);
+  assert.deepEqual(tasksLostInRestart(executor, ['delivered']), ['never-delivered']);
+  assert.deepEqual(tasksLostInRestart(executor, ['delivered', 'never-delivered']), []);
+});
+
+test('a task lost in the restart ends TASK_DROPPED (TASK_LOST if not partition-aware), REASON_AGENT_RESTARTED', () => {
+  assert.deepEqual(lostInRestart(true), { state: 'TASK_DROPPED', reason: 'REASON_AGENT_RESTARTED', message: 'Task launched during agent restart' });
+  assert.equal(lostInRestart(false).state, 'TASK_LOST');
+});
+
+test('notRecovered names the host reboot when the boot id changed', () => {
+  assert.match(notRecovered(true, true).message, /host reboot/);
+  assert.equal(notRecovered(true, true).state, 'TASK_GONE');
+  assert.equal(notRecovered(false, false).state, 'TASK_LOST');
+  assert.match(notRecovered(false).message, /agent restart/);
 });

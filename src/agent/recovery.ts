@@ -73,12 +73,35 @@ export function reregistrationTimedOut(partitionAware: boolean, timeout: string)
   };
 }
 
-/** A recovered executor whose process did not survive the agent restart. */
-export function notRecovered(partitionAware: boolean): PendingTermination {
+/**
+ * A recovered executor whose process did not survive the agent restart, or died with the host
+ * (`rebooted`: the checkpoint's boot id is not the host's; Mesos discards every checkpointed pid).
+ */
+export function notRecovered(partitionAware: boolean, rebooted = false): PendingTermination {
   return {
     state: goneOrLost(partitionAware),
     reason: 'REASON_EXECUTOR_TERMINATED',
-    message: 'Executor did not survive the agent restart',
+    message: rebooted ? 'Executor did not survive the host reboot' : 'Executor did not survive the agent restart',
+  };
+}
+
+/**
+ * A recovered executor subscribed again: the tasks the agent launched to it that it never heard
+ * of (still TASK_STAGING, not in its `unacknowledged_tasks`) were lost in the restart, between the
+ * agent's checkpoint and the LAUNCH reaching the executor (Mesos Slave::subscribe: "Task launched
+ * during agent restart"). Returns their ids, in the executor's order.
+ */
+export function tasksLostInRestart(executor: Pick<Executor, 'launchedTasks'>, knownToExecutor: Iterable<string>): string[] {
+  const known = new Set(knownToExecutor);
+  return [...executor.launchedTasks].filter(([id, task]) => task.state === 'TASK_STAGING' && !known.has(id)).map(([id]) => id);
+}
+
+/** How a task lost in the restart ends: TASK_DROPPED, TASK_LOST if the framework is not PARTITION_AWARE. */
+export function lostInRestart(partitionAware: boolean): PendingTermination {
+  return {
+    state: partitionAware ? 'TASK_DROPPED' : 'TASK_LOST',
+    reason: 'REASON_AGENT_RESTARTED',
+    message: 'Task launched during agent restart',
   };
 }
 

@@ -2,7 +2,7 @@
 // and when a container exits, and read back what the agent asked for (launches, destroys), so
 // agent behaviour around container lifecycles is tested without processes or timing.
 import type { ContainerStatus, ResourceStatistics } from '../../protocol/index.ts';
-import type { Resources } from '../../common/resources/index.ts';
+import { Resources } from '../../common/resources/index.ts';
 import {
   UnknownContainerError,
   type ContainerConfig,
@@ -20,6 +20,11 @@ type FakeContainer = {
 };
 
 export type FakeContainerizerOptions = {
+  /**
+   * recover() adopts every container it is given, as if its process had survived the agent
+   * restart (default false: nothing survives).
+   */
+  adoptOnRecover?: boolean;
   /** Every launch waits for `releaseLaunches()` (default false: launches complete at once). */
   holdLaunches?: boolean;
   /** Every launch rejects with this error. */
@@ -34,6 +39,7 @@ export class FakeContainerizer implements Containerizer {
   readonly destroyed: string[] = [];
   holdLaunches: boolean;
   launchError: Error | undefined;
+  readonly #adoptOnRecover: boolean;
   readonly #containers = new Map<string, FakeContainer>();
   #held: (() => void)[] = [];
   #launchWaiters: (() => void)[] = [];
@@ -41,6 +47,7 @@ export class FakeContainerizer implements Containerizer {
   constructor(options: FakeContainerizerOptions = {}) {
     this.holdLaunches = options.holdLaunches ?? false;
     this.launchError = options.launchError;
+    this.#adoptOnRecover = options.adoptOnRecover ?? false;
   }
 
   /** Lets every held launch complete. */
@@ -60,7 +67,15 @@ export class FakeContainerizer implements Containerizer {
     this.#end(containerId, { status });
   }
 
-  async recover(_containers: readonly RecoverableContainer[]): Promise<void> {}
+  async recover(containers: readonly RecoverableContainer[]): Promise<void> {
+    if (!this.#adoptOnRecover) return;
+    for (const c of containers) {
+      let end!: (t: ContainerTermination) => void;
+      const termination = new Promise<ContainerTermination>((resolve) => (end = resolve));
+      const config: ContainerConfig = { containerId: c.containerId, command: { value: 'adopted' }, directory: c.directory, resources: Resources.EMPTY, environment: {} };
+      this.#containers.set(c.containerId, { config, termination, end, ended: false });
+    }
+  }
 
   async launch(config: ContainerConfig): Promise<LaunchOutcome> {
     this.launches.push(config);
