@@ -88,7 +88,7 @@ async function stopped(cluster: DevCluster): Promise<null> {
 
 function summary(info: DevClusterInfo): string {
   const rows = [
-    ['master', info.master.url, `web UI and API; log ${info.master.log}`],
+    ['master', info.master.url, `Mesos APIs, /master/state; log ${info.master.log}`],
     ...info.agents.map((a) => [a.name, a.url, `agent ${a.agent_id || '(id unknown)'}; log ${a.log}`]),
   ];
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
