@@ -14,11 +14,9 @@
 //   gone agent ──MARK_AGENT_GONE──► 200, nothing changes (idempotent)
 //   unknown id ──MARK_AGENT_GONE──► 404 (as Mesos: "Agent '<id>' not found")
 import { NotFoundError } from '../common/errors.ts';
-import { isTerminalTaskState } from '../protocol/index.ts';
-import { sendAgentFailure } from './agents.ts';
+import { sendAgentFailure, settleTasksOfRemovedAgent } from './agents.ts';
 import type { Master } from './master.ts';
 import { rescindAgentOffers } from './offers.ts';
-import { completeTask, transitionTask } from './status-updates.ts';
 
 export type MarkGoneOutcome = 'marked' | 'already-gone';
 
@@ -53,16 +51,8 @@ export function markAgentGone(m: Master, agentId: string): MarkGoneOutcome {
   m.recoveringAgents.delete(agentId);
 
   const message = `Agent ${hostname} was marked gone by an operator`;
-  for (const key of taskKeys) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const fw = m.frameworks.get(frameworkId);
-    const task = fw?.tasks.get(taskId);
-    if (fw === undefined || task === undefined) continue;
-    // The allocator forgot the agent (or never had it back), and with it these resources.
-    task.resourcesRecovered = true;
-    if (isTerminalTaskState(task.state)) completeTask(m, fw, task);
-    else transitionTask(m, fw, task, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', message);
-  }
+  // The allocator forgot the agent (or never had it back), and with it these resources.
+  settleTasksOfRemovedAgent(m, taskKeys, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', message);
   for (const fw of m.frameworks.values()) fw.executors.delete(agentId);
   if (agent !== undefined) {
     agent.executors.clear();

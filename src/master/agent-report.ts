@@ -23,7 +23,7 @@ import { isTerminalTaskState } from '../protocol/index.ts';
 import { capabilitiesOf } from './frameworks.ts';
 import type { Master } from './master.ts';
 import { frameworkMetricPrefix, registerFrameworkMetrics } from './master-metrics.ts';
-import { taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord } from './model.ts';
+import { parseTaskKey, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord } from './model.ts';
 import { addTask, completeTask } from './status-updates.ts';
 import { invalidOfferState } from './tasks.ts';
 import { frameworkRoles } from './validation/framework.ts';
@@ -41,7 +41,7 @@ export function reconcileReport(m: Master, agent: AgentRecord, call: AgentSubscr
   const reconciliations: TaskReconciliation[] = [];
   for (const key of [...agent.tasks]) {
     if (reported.has(key)) continue;
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+    const [frameworkId, taskId] = parseTaskKey(key);
     const fw = m.frameworks.get(frameworkId);
     const task = fw?.tasks.get(taskId);
     if (fw === undefined || task === undefined) {

@@ -20,12 +20,12 @@ import { EventStream } from '../common/http/event-stream.ts';
 import { newUuid } from '../common/ids.ts';
 import { resourcesFromWire, type Resources } from '../common/resources/index.ts';
 import { AGENT_STREAM_ID_HEADER, encodeMasterToAgentEvent, type AgentSubscribe } from '../protocol/agora/agent-master.ts';
-import { isTerminalTaskState } from '../protocol/index.ts';
+import { isTerminalTaskState, type TaskState, type TaskStatusReason } from '../protocol/index.ts';
 import { encodeRecord } from '../protocol/recordio.ts';
 import { applyCheckpointed } from './agent-resources.ts';
 import { reconcileReport } from './agent-report.ts';
 import type { Master } from './master.ts';
-import type { AgentRecord, FrameworkRecord } from './model.ts';
+import { tasksByKey, type AgentRecord, type FrameworkRecord } from './model.ts';
 import { removeOffer, rescindAgentOffers } from './offers.ts';
 import { pruneUnreachableTasks } from './pruning.ts';
 import { sendKill } from './scheduler-calls.ts';
@@ -140,10 +140,8 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
   });
   rebuildAgentAllocation(m, agent);
   startPinging(m, agent);
-  for (const key of agent.tasks) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const task = m.findTask(frameworkId, taskId);
-    if (task?.pendingKill !== undefined && sendKill(m, task, task.pendingKill.killPolicy)) task.pendingKill = undefined;
+  for (const { task } of tasksByKey(m.frameworks, agent.tasks)) {
+    if (task.pendingKill !== undefined && sendKill(m, task, task.pendingKill.killPolicy)) task.pendingKill = undefined;
   }
   if (previous === undefined) {
     m.metrics.counter(requestedId === undefined ? 'master/slave_registrations' : 'master/slave_reregistrations').inc();
@@ -186,14 +184,11 @@ function usedOnAgent(m: Master, agent: AgentRecord): Map<string, Resources> {
     const prev = used.get(frameworkId);
     used.set(frameworkId, prev === undefined ? r : prev.add(r));
   };
-  for (const key of agent.tasks) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const task = m.findTask(frameworkId, taskId);
-    if (task === undefined) continue;
+  for (const { fw, task } of tasksByKey(m.frameworks, agent.tasks)) {
     // The allocator's view and the flag must agree: a terminal task is not counted, so nothing
     // may recover it again later (its ACK completes it without touching the allocator).
     task.resourcesRecovered = isTerminalTaskState(task.state);
-    if (!task.resourcesRecovered) add(frameworkId, task.resources);
+    if (!task.resourcesRecovered) add(fw.id, task.resources);
   }
   for (const [frameworkId, executors] of agent.executors) {
     for (const executor of executors.values()) {
@@ -288,11 +283,7 @@ export function markUnreachable(m: Master, agent: AgentRecord): void {
   m.allocation.removeAgent(agent.id);
   const message = `Agent ${agent.hostname} is unreachable`;
   const touched = new Set<FrameworkRecord>();
-  for (const key of [...agent.tasks]) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const fw = m.frameworks.get(frameworkId);
-    const task = fw?.tasks.get(taskId);
-    if (fw === undefined || task === undefined) continue;
+  for (const { fw, task } of tasksByKey(m.frameworks, agent.tasks)) {
     // The allocator forgot the agent, and with it these resources.
     task.resourcesRecovered = true;
     if (isTerminalTaskState(task.state)) continue;
@@ -316,15 +307,7 @@ export function unregisterAgent(m: Master, agent: AgentRecord): void {
   connection?.stream.close();
   rescindAgentOffers(m, agent);
   m.allocation.removeAgent(agent.id);
-  for (const key of [...agent.tasks]) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-    const fw = m.frameworks.get(frameworkId);
-    const task = fw?.tasks.get(taskId);
-    if (fw === undefined || task === undefined) continue;
-    task.resourcesRecovered = true;
-    if (isTerminalTaskState(task.state)) completeTask(m, fw, task);
-    else transitionTask(m, fw, task, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} unregistered`);
-  }
+  settleTasksOfRemovedAgent(m, agent.tasks, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} unregistered`);
   for (const fw of m.frameworks.values()) fw.executors.delete(agent.id);
   m.registry.removeAgent(agent.id);
   m.agents.delete(agent.id);
@@ -334,3 +317,15 @@ export function unregisterAgent(m: Master, agent: AgentRecord): void {
   m.notify((o) => o.agentRemoved?.(agent.id));
 }
 
+/**
+ * The tasks of an agent that is gone for good (unregistered, or marked gone by an operator): the
+ * allocator already forgot the agent and with it their resources; terminal tasks are completed,
+ * the others move to `state`.
+ */
+export function settleTasksOfRemovedAgent(m: Master, keys: Iterable<string>, state: TaskState, reason: TaskStatusReason, message: string): void {
+  for (const { fw, task } of tasksByKey(m.frameworks, keys)) {
+    task.resourcesRecovered = true;
+    if (isTerminalTaskState(task.state)) completeTask(m, fw, task);
+    else transitionTask(m, fw, task, state, reason, message);
+  }
+}

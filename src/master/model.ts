@@ -158,6 +158,28 @@ export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
 }
 
+/** The framework id and task id inside a `taskKey`. */
+export function parseTaskKey(key: string): [frameworkId: string, taskId: string] {
+  const i = key.indexOf('\u0000');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/**
+ * The tasks named by `keys` (an agent's `tasks`, say) with their frameworks, skipping keys whose
+ * task is gone. Iterates a snapshot of `keys`, so callers may change the set as they go.
+ */
+export function* tasksByKey(
+  frameworks: ReadonlyMap<string, FrameworkRecord>,
+  keys: Iterable<string>,
+): Generator<{ key: string; fw: FrameworkRecord; task: TaskRecord }> {
+  for (const key of [...keys]) {
+    const [frameworkId, taskId] = parseTaskKey(key);
+    const fw = frameworks.get(frameworkId);
+    const task = fw?.tasks.get(taskId);
+    if (fw !== undefined && task !== undefined) yield { key, fw, task };
+  }
+}
+
 export function agentPid(ip: string, port: number): string {
   return `slave(1)@${ip}:${port}`;
 }

@@ -15,7 +15,7 @@
 // resources booked to a task nobody tracks.
 import type { Master } from './master.ts';
 import { forgetPersistedTask } from './persistence.ts';
-import { taskKey, type FrameworkRecord, type TaskRecord } from './model.ts';
+import { taskKey, tasksByKey, type FrameworkRecord, type TaskRecord } from './model.ts';
 
 /** Something that became unreachable (or gone) at `since` (ms since the epoch). */
 export type Aged = { readonly id: string; readonly since: number };
@@ -75,11 +75,8 @@ export function collectRegistryGarbage(m: Master): void {
   for (const id of [...forgetUnreachable, ...forgetGone]) {
     const agent = m.agents.get(id);
     if (agent === undefined || (agent.status !== 'unreachable' && agent.status !== 'removed')) continue;
-    for (const key of agent.tasks) {
-      const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-      const fw = m.frameworks.get(frameworkId);
-      const task = fw?.tasks.get(taskId);
-      if (fw !== undefined && task !== undefined && task.agentId === id) forgetTask(m, fw, task);
+    for (const { fw, task } of tasksByKey(m.frameworks, agent.tasks)) {
+      if (task.agentId === id) forgetTask(m, fw, task);
     }
     m.agents.delete(id);
   }

@@ -10,6 +10,7 @@
 // each is committed before it returns, so a caller may acknowledge it right after. `batch`
 // groups the operations of one call or timer tick into one transaction.
 import type { IdCounters } from '../common/ids.ts';
+import { taskKey } from './model.ts';
 import type { AgentInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
 
 export type RegistryAgentState = 'admitted' | 'unreachable' | 'gone';
@@ -92,7 +93,6 @@ export interface MasterRegistry {
   close(): void;
 }
 
-const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
 
 /** The registry for tests and for `--registry=in_memory`. */
 export class InMemoryRegistry implements MasterRegistry {

@@ -14,7 +14,7 @@ import type {
 } from '../../protocol/index.ts';
 import { isTerminalTaskState } from '../../protocol/index.ts';
 import type { Master } from '../master.ts';
-import { agentPid, type AgentRecord, type FrameworkRecord, type TaskRecord } from '../model.ts';
+import { agentPid, parseTaskKey, type AgentRecord, type FrameworkRecord, type TaskRecord } from '../model.ts';
 import { offerToWire } from '../offers.ts';
 
 export function timeInfo(ms: number): { nanoseconds: number } {
@@ -73,7 +73,7 @@ function executorsAndOffers(m: Master, agent: AgentRecord, tasksUsed: Resources)
 export function agentUsage(m: Master, agent: AgentRecord): AgentUsage {
   let used = Resources.EMPTY;
   for (const key of agent.tasks) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+    const [frameworkId, taskId] = parseTaskKey(key);
     const task = m.findTask(frameworkId, taskId);
     if (task !== undefined && !isTerminalTaskState(task.state)) used = used.add(task.resources);
   }

@@ -2,6 +2,7 @@
 import { Resources, resourcesFromWire } from '../../common/resources/index.ts';
 import { isTerminalTaskState, type TaskState } from '../../protocol/index.ts';
 import type { Master } from '../master.ts';
+import { parseTaskKey } from '../model.ts';
 import { scalar, type TestAgent } from './test-agent.ts';
 import type { TestScheduler } from './test-scheduler.ts';
 
@@ -59,7 +60,7 @@ export function allocatorMismatch(master: Master, agentId: string): string | und
     expected.set(frameworkId, (expected.get(frameworkId) ?? Resources.EMPTY).add(r));
   };
   for (const key of agent.tasks) {
-    const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+    const [frameworkId, taskId] = parseTaskKey(key);
     const task = master.findTask(frameworkId, taskId);
     if (task !== undefined && !isTerminalTaskState(task.state)) add(frameworkId, task.resources);
   }
