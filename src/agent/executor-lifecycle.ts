@@ -34,7 +34,7 @@ import type { AgentFlags } from './flags.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { executorLatestRunLink, executorRunDir } from './paths.ts';
 import { chownSandbox, createSandbox } from './sandbox.ts';
-import { allExecutors, completeTask, findTask, liveTaskIds, newTask, type AgentState, type Executor, type Framework } from './state.ts';
+import { allExecutors, completeTask, findTask, liveTaskIds, newExecutor, newTask, type AgentState, type Executor, type Framework } from './state.ts';
 import type { StatusRelay } from './status-relay.ts';
 import { containerUserName, lookupTaskUser, type TaskUser } from './task-user.ts';
 
@@ -115,25 +115,8 @@ export class ExecutorLifecycle {
       this.reportNeverStarted(framework.id, executorId, isCommandExecutor);
       return;
     }
-    const executor: Executor = {
-      id: executorId,
-      frameworkId: framework.id,
-      info,
-      isCommandExecutor,
-      containerId,
-      directory,
-      state: 'REGISTERING',
-      containerizer: undefined,
-      resources,
-      queuedTasks: new Map([[taskId, task]]),
-      launchedTasks: new Map(),
-      terminatedTasks: new Map(),
-      completedTasks: [],
-      stream: undefined,
-      timers: {},
-      pendingTermination: undefined,
-      exitStatus: undefined,
-    };
+    const executor = newExecutor({ id: executorId, frameworkId: framework.id, info, isCommandExecutor, containerId, directory, resources });
+    executor.queuedTasks.set(taskId, task);
     framework.executors.set(executor.id, executor);
     this.#o.checkpoint?.executorLaunched(framework, executor, task);
     const timeoutMs = flags.executor_registration_timeout;

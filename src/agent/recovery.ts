@@ -9,7 +9,7 @@ import type { TaskState } from '../protocol/index.ts';
 import { Resources, resourcesFromWire } from '../common/resources/index.ts';
 import type { RecoveryPlan } from './checkpoint/index.ts';
 import { isPartitionAware } from './executor-launch.ts';
-import { newTask, recordStatus, completeTask, type AgentState, type Executor, type PendingTermination } from './state.ts';
+import { newExecutor, newTask, recordStatus, completeTask, type AgentState, type Executor, type PendingTermination } from './state.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
 
 export type RecoveredPlan = Extract<RecoveryPlan, { kind: 'recover' }>;
@@ -25,25 +25,15 @@ export function rebuildState(plan: RecoveredPlan, state: AgentState): Executor[]
     if (!framework) continue;
     // The agent made this executor up for a command task (Mesos: the task has a CommandInfo).
     const commandExecutor = planned.tasks.some((t) => t.info.command !== undefined && t.info.executor === undefined && t.info.task_id.value === planned.executorId);
-    const executor: Executor = {
+    const executor = newExecutor({
       id: planned.executorId,
       frameworkId: planned.frameworkId,
       info: planned.info,
       isCommandExecutor: commandExecutor,
       containerId: planned.container.containerId,
       directory: planned.container.directory,
-      state: 'REGISTERING',
-      containerizer: undefined,
       resources: Resources.EMPTY,
-      queuedTasks: new Map(),
-      launchedTasks: new Map(),
-      terminatedTasks: new Map(),
-      completedTasks: [],
-      stream: undefined,
-      timers: {},
-      pendingTermination: undefined,
-      exitStatus: undefined,
-    };
+    });
     let resources = parseResources(planned.info.resources);
     for (const t of planned.tasks) {
       const task = newTask(t.info, framework.id, plan.agentId, commandExecutor ? undefined : executor.id);

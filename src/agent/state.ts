@@ -84,6 +84,26 @@ export type AgentState = {
   completedFrameworks: Framework[];
 };
 
+/** The fields that tell one executor from another; everything else starts empty. */
+export type ExecutorIdentity = Pick<Executor, 'id' | 'frameworkId' | 'info' | 'isCommandExecutor' | 'containerId' | 'directory' | 'resources'>;
+
+/** A new executor record, REGISTERING, with no tasks, no container and no stream yet. */
+export function newExecutor(identity: ExecutorIdentity): Executor {
+  return {
+    ...identity,
+    state: 'REGISTERING',
+    containerizer: undefined,
+    queuedTasks: new Map(),
+    launchedTasks: new Map(),
+    terminatedTasks: new Map(),
+    completedTasks: [],
+    stream: undefined,
+    timers: {},
+    pendingTermination: undefined,
+    exitStatus: undefined,
+  };
+}
+
 /** The agent's Task record for a TaskInfo (state TASK_STAGING until the executor reports). */
 export function newTask(info: TaskInfo, frameworkId: string, agentId: string, executorIdForTask: string | undefined): Task {
   const task: Task = {
