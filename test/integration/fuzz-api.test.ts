@@ -6,23 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { seededRng as prng } from '../../src/allocator/rng.ts';
 import { spawnProcess, tempDir, type Spawned } from '../helpers/process.ts';
 
 const AGORA = join(import.meta.dirname, '../../bin/agora');
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const PER_ENDPOINT = Number(process.env.AGORA_FUZZ_CASES ?? 2600);
 
-/** mulberry32: a small seeded PRNG, so failures replay exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS: Record<string, unknown[]> = {
   scheduler: [
