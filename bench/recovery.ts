@@ -9,6 +9,9 @@
 //      executor has re-subscribed (the agent registers with the master only then): 100 tasks
 //      (--quick: 20).
 // Every process started here is stopped, and stray executors killed, whatever happens.
+// AGORA_BENCH_PROFILE=1: also print the executors' CPU use while the agent is up and while it is
+// down (1 s each, which delays the restart by 1 s), and write a CPU profile of the restarted agent
+// to /tmp/agora-bench-profiles.
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TestAgent, scalar } from '../src/master/testing/test-agent.ts';
@@ -181,10 +184,21 @@ async function agentRestart(taskCount: number): Promise<BenchRow[]> {
     }
     await waitFor(() => running.size >= taskCount, 120_000, 50);
     log(`${taskCount} tasks RUNNING; agent killed`);
+    const executorCpu = async (): Promise<number> => {
+      const { execSync } = await import('node:child_process');
+      const { readFileSync } = await import('node:fs');
+      const pids = execSync('pgrep -f command-executor').toString().trim().split('\n').map(Number);
+      const ticks = (): number => pids.reduce((sum, pid) => { try { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return sum + Number(f[11]) + Number(f[12]); } catch { return sum; } }, 0);
+      const t0 = ticks();
+      await new Promise((r) => setTimeout(r, 1000));
+      return (ticks() - t0) * 10;
+    };
+    if (process.env.AGORA_BENCH_PROFILE) log(`executors used ${await executorCpu()} ms CPU in 1 s while the agent was up`);
     await kill9(a1);
+    if (process.env.AGORA_BENCH_PROFILE) log(`executors used ${await executorCpu()} ms CPU in 1 s while the agent was down`);
 
     const spawnedAt = performance.now();
-    const a2 = spawnProcess(AGORA, agentArgs(agentPort));
+    const a2 = spawnProcess(AGORA, agentArgs(agentPort), process.env.AGORA_BENCH_PROFILE ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=/tmp/agora-bench-profiles' } : {});
     processes.push(a2);
     const recovered = await a2.waitForLog((l) => l.msg === 'agent state recovered', 30_000);
     const recoveredAt = performance.now();
@@ -193,6 +207,7 @@ async function agentRestart(taskCount: number): Promise<BenchRow[]> {
     const adopted = recovered.adopted as number;
     if (adopted !== taskCount) throw new Error(`the agent adopted ${adopted} executors, expected ${taskCount}`);
     log(`state recovered after ${round(recoveredAt - spawnedAt)} ms (adopted ${adopted}), all executors re-subscribed after ${round(registeredAt - spawnedAt)} ms`);
+    if (process.env.AGORA_BENCH_PROFILE) console.error(a2.output.filter((l) => !l.includes('container recovered')).slice(0, 40).join('\n'));
     await fw.mustCall({ type: 'TEARDOWN' });
     return [
       { scenario, metric: 'restart_to_state_recovered', value: round(recoveredAt - spawnedAt), unit: 'ms', anchor: `adopted ${adopted} executors` },

@@ -5,6 +5,7 @@
 // executor load plain `.mjs` files instead. Only erasable syntax is used in this project, so
 // stripping is all the "compilation" there is.
 import { stripTypeScriptTypes } from 'node:module';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ignoreExperimentalWarnings } from './experimental.ts';
@@ -23,7 +24,9 @@ function strip(code: string): string {
  * Writes `entry` and every module it imports through relative `.ts` paths, type-stripped, as
  * `.mjs` files under `outDir`, keeping their layout relative to `rootDir`. Returns the path of
  * the built entry. Files are written to a temporary name and renamed, so a process starting
- * while the agent rebuilds never loads a half-written file.
+ * while the agent rebuilds never loads a half-written file. A built file starts with the hash of
+ * its source and is left alone while that matches: stripping costs ~300 ms of an agent's start,
+ * and an agent restarting after a crash must be back fast (issue 6: ≤ 1 s with 100 executors).
  */
 export function buildJsModules(entry: string, rootDir: string, outDir: string): string {
   const root = resolve(rootDir);
@@ -37,11 +40,21 @@ export function buildJsModules(entry: string, rootDir: string, outDir: string): 
     if (rel.startsWith('..')) throw new Error(`module '${file}' is outside '${root}'`);
     const source = readFileSync(file, 'utf8');
     for (const m of source.matchAll(RELATIVE_TS_IMPORT)) queue.push(resolve(dirname(file), `${m[3]}.ts`));
-    const js = strip(source).replace(RELATIVE_TS_IMPORT, (_all, head: string, quote: string, path: string) => `${head}${quote}${path}.mjs${quote}`);
     const target = join(outDir, rel.replace(/\.ts$/, '.mjs'));
+    const stamp = `// agora-js-build ${createHash('sha256').update(source).digest('hex')}\n`;
+    if (readHead(target, stamp.length) === stamp) continue;
+    const js = strip(source).replace(RELATIVE_TS_IMPORT, (_all, head: string, quote: string, path: string) => `${head}${quote}${path}.mjs${quote}`);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(`${target}.tmp`, js);
+    writeFileSync(`${target}.tmp`, stamp + js);
     renameSync(`${target}.tmp`, target);
   }
   return join(outDir, relative(root, resolve(entry)).replace(/\.ts$/, '.mjs'));
+}
+
+function readHead(file: string, length: number): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').slice(0, length);
+  } catch {
+    return undefined;
+  }
 }

@@ -35,6 +35,7 @@ export const TERMINAL_ACK_TIMEOUT_MS = 60_000;
 /** How long the first SUBSCRIBE may be retried (the agent's executor_registration_timeout). */
 export const REGISTRATION_TIMEOUT_MS = 60_000;
 const FIRST_BACKOFF_MS = 100;
+const PROBE_BACKOFF: BackoffPolicy = { initialMs: FIRST_BACKOFF_MS, maxMs: 400, jitter: 'equal' };
 /** A failed update post is retried 1 s, 2 s, 4 s ... up to 10 s (no jitter: one executor, one agent). */
 const POST_RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 10_000, jitter: 'none' };
 
@@ -42,6 +43,8 @@ const POST_RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 10_000, jitt
 export type AgentTransport = {
   subscribe(call: unknown, handlers: StreamHandlers): Promise<EventStream>;
   post(call: unknown): Promise<void>;
+  /** Resolves true once the agent accepts connections (cheap polling while it is down). */
+  probe?(): Promise<boolean>;
   close(): void;
 };
 
@@ -156,7 +159,25 @@ export class CommandExecutor {
     // While the agent restarts, every 100 ms would log 20 lines a restart: say it once.
     if (!restarting || !this.#waitingForAgent) this.#o.log.warn('subscription to the agent failed', { error: (err as Error).message });
     this.#waitingForAgent = restarting;
-    this.#scheduleResubscribe(restarting);
+    if (connectionRefused(err) && this.#o.transport.probe) this.#scheduleProbe();
+    else this.#scheduleResubscribe(restarting);
+  }
+
+  /**
+   * Nobody listens at the agent's address: poll it with TCP connects (100 ms doubling up to
+   * 400 ms, jittered) and subscribe once one succeeds. Polling faster costs more than it saves:
+   * a hundred executors waking every 100 ms took most of a 2-core host from the agent starting up.
+   */
+  #scheduleProbe(attempt = 0): void {
+    this.#armRecoveryWindow();
+    const delay = backoffDelay(attempt, PROBE_BACKOFF, (this.#o.random ?? Math.random)());
+    this.#setTimer('resubscribe', delay, () => {
+      void this.#o.transport.probe!().then((listening) => {
+        if (this.#exiting) return;
+        if (listening) this.#subscribe();
+        else this.#scheduleProbe(attempt + 1);
+      });
+    });
   }
 
   #onDisconnected(reason: string): void {
@@ -173,21 +194,27 @@ export class CommandExecutor {
     this.#scheduleResubscribe();
   }
 
+  /** The agent has this long to take the executor back (MESOS_RECOVERY_TIMEOUT), then it exits. */
+  #armRecoveryWindow(): void {
+    if (this.#timers.has('recovery')) return;
+    const { config } = this.#o;
+    const windowMs = config.checkpoint ? config.recoveryTimeoutMs : (this.#o.registrationTimeoutMs ?? REGISTRATION_TIMEOUT_MS);
+    this.#setTimer('recovery', windowMs, () => {
+      this.#o.log.error('the agent did not come back in time', { timeout_ms: windowMs });
+      this.#agentGone = true;
+      this.shutdown('the agent did not come back in time');
+    });
+  }
+
   #scheduleResubscribe(agentIsRestarting = false): void {
     const { config } = this.#o;
-    if (!this.#timers.has('recovery')) {
-      const windowMs = config.checkpoint ? config.recoveryTimeoutMs : (this.#o.registrationTimeoutMs ?? REGISTRATION_TIMEOUT_MS);
-      this.#setTimer('recovery', windowMs, () => {
-        this.#o.log.error('the agent did not come back in time', { timeout_ms: windowMs });
-        this.#agentGone = true;
-        this.shutdown('the agent did not come back in time');
-      });
-    }
+    this.#armRecoveryWindow();
     // 100 ms doubling up to MESOS_SUBSCRIPTION_BACKOFF_MAX, with jitter in [50%, 100%] so the
-    // executors of a restarted agent do not re-subscribe in lockstep. While the agent is down or
-    // still recovering (refused connection, 503) the pace stays at the first step instead:
-    // such a failure costs the agent nothing, and the executor must be back within the agent's
-    // --executor_reregistration_timeout (2 s by default) once the agent is up.
+    // executors of a restarted agent do not re-subscribe in lockstep. While the agent is still
+    // recovering (503) the pace stays at the first step instead: such a failure costs the agent
+    // nothing, and the executor must be back within the agent's
+    // --executor_reregistration_timeout (2 s by default) once the agent is up. (While nobody
+    // listens at all, #scheduleProbe polls instead.)
     const policy: BackoffPolicy = { initialMs: FIRST_BACKOFF_MS, maxMs: config.subscriptionBackoffMaxMs, jitter: 'equal' };
     const attempt = agentIsRestarting ? 0 : this.#resubscribeAttempt++;
     const delay = backoffDelay(attempt, policy, (this.#o.random ?? Math.random)());
@@ -456,6 +483,10 @@ export class CommandExecutor {
 /** A SUBSCRIBE failure that means the agent is restarting: nobody listens yet, or it recovers. */
 function agentRestarting(err: unknown): boolean {
   if (err instanceof AgentCallError) return err.status === 503;
+  return connectionRefused(err);
+}
+
+function connectionRefused(err: unknown): boolean {
   const code = (err as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code ?? (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return code === 'ECONNREFUSED';
 }
