@@ -1,0 +1,51 @@
+// Busybox images for the Linux containerizer's system tests, built from Debian's busybox-static
+// (no internet): a layer directory is `bin/busybox` plus one symlink per applet, and small extra
+// layers add files and whiteouts.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox';
+
+/** True when this process can run the system tier (root, runc, busybox). */
+export function systemTierAvailable(): string | undefined {
+  if (process.geteuid?.() !== 0) return 'needs root';
+  for (const tool of ['runc', 'mount']) {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      return `needs ${tool} (bash scripts/system-deps.sh runc)`;
+    }
+  }
+  if (!existsSync(BUSYBOX)) return 'needs busybox-static';
+  return undefined;
+}
+
+/** A base layer: busybox with its applets, /etc/os-release, /tmp and the usual empty dirs. */
+export function writeBusyboxLayer(dir: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));
+  execFileSync('chmod', ['0755', join(dir, 'bin/busybox')]);
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a !== '' && a !== 'busybox');
+  for (const applet of applets) symlinkSync('busybox', join(dir, 'bin', applet));
+  for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'var']) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'etc/os-release'), 'NAME="Agora Busybox"\nID=busybox\n');
+  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  return dir;
+}
+
+/** Writes files (relative path -> content; content null makes an empty dir) into a layer dir. */
+export function writeLayer(dir: string, files: Record<string, string | null>): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    if (content === null) {
+      mkdirSync(full, { recursive: true });
+    } else {
+      mkdirSync(join(full, '..'), { recursive: true });
+      writeFileSync(full, content);
+    }
+  }
+  return dir;
+}
