@@ -19,6 +19,32 @@ export const AGENT_FLAGS = {
   default_role: { type: 'string', default: '*', help: 'Role of resources declared without one and of detected resources' },
   containerizers: { type: 'string', default: 'mesos', help: 'Comma list of containerizers to try, in order' },
   isolation: { type: 'string', default: 'posix/cpu,posix/mem', help: 'Comma list of isolators' },
+  runtime_dir: { type: 'string', help: "Directory for the containers' runtime state (default: <work_dir>/runtime)" },
+  cgroups_root: { type: 'string', default: 'mesos', help: "Name of the agent's cgroup under each hierarchy (one per agent on a host)" },
+  cgroups_enable_cfs: { type: 'bool', default: false, help: 'Cap cpu time with CFS quotas (cgroups/cpu), not only weight it with shares' },
+  image_provisioner_backend: { type: 'string', help: "Container rootfs backend: 'overlay' or 'copy' (default: overlay where the kernel supports it)" },
+  enforce_container_disk_quota: { type: 'bool', default: false, help: "With disk/du: a container using more than its 'disk' resource fails" },
+  container_disk_watch_interval: { type: 'duration', default: 15_000, help: 'How often disk/du measures each container' },
+  docker_socket: { type: 'string', default: '/var/run/docker.sock', help: "The Docker daemon's unix socket (Engine API), for --containerizers=docker" },
+  docker_config: {
+    type: 'string',
+    help: 'Docker registry credentials for every image pull: a config.json/.dockercfg file path, or the same as inline JSON',
+  },
+  docker_remove_delay: {
+    type: 'duration',
+    default: 6 * 3_600_000,
+    help: "How long a stopped Docker container is kept (for 'docker logs'/inspection) before it is removed",
+  },
+  docker_stop_timeout: {
+    type: 'duration',
+    default: 0,
+    help: 'Grace period of docker stop when the agent destroys a Docker container (tasks use their kill policy)',
+  },
+  docker_kill_orphans: {
+    type: 'bool',
+    default: true,
+    help: "At start, stop and remove this agent's Docker containers that no checkpointed executor accounts for",
+  },
   switch_user: {
     type: 'bool',
     default: true,

@@ -9,7 +9,7 @@ import { AgoraError } from '../common/errors.ts';
 import { buildJsModules } from '../common/js-build.ts';
 import { flagsHelp, parseFlags } from '../common/flags.ts';
 import { createLogger, silentLogger, type Logger } from '../common/log.ts';
-import { createContainerizers, type Containerizer } from '../containerizer/index.ts';
+import { checkContainerizers, createContainerizers, dockerSettings, linuxSettings, type ContainerImages, type Containerizer } from '../containerizer/index.ts';
 import { Agent } from './agent.ts';
 import { parseAttributes } from './attributes.ts';
 import { AGENT_FLAGS, checkAgentFlags, logLevelFromFlag, masterUrl, parseAgentFlags, type AgentFlags } from './flags.ts';
@@ -37,6 +37,8 @@ export type StartAgentOptions = {
   random?: () => number;
   /** Replaces the containerizers built from `--containerizers`/`--isolation`. */
   containerizers?: Containerizer[];
+  /** The image stores of the Linux containerizer (the provisioner facade); none: images refused. */
+  images?: ContainerImages;
   /** argv of the command executor (default: this Node binary running the built src/executor/command/main.ts). */
   commandExecutorArgv?: string[];
   /** Status update retry interval and cap (default 10 s and 10 min). */
@@ -87,7 +89,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const base = masterUrl(flags.master);
   // Everything that can refuse a flag runs before anything is created on disk.
   const attributes = flags.attributes ? parseAttributes(flags.attributes) : [];
-  const containerizers = options.containerizers ?? createContainerizers({ containerizers: flags.containerizers, isolation: flags.isolation, logger, clock });
+  // Built on first use: the work dir does not exist before the flags were all checked.
+  let commandExecutorArgv = options.commandExecutorArgv;
+  const executorArgv = (): string[] => (commandExecutorArgv ??= buildCommandExecutor(flags.work_dir));
+  const containerizers =
+    options.containerizers ??
+    createContainerizers({
+      containerizers: flags.containerizers,
+      isolation: flags.isolation,
+      logger,
+      clock,
+      docker: dockerSettings(flags, executorArgv),
+      linux: linuxSettings(flags, options.images),
+    });
+  await checkContainerizers(containerizers);
   agentResources(flags.resources, { cpus: 1, memTotalBytes: 0, diskTotalBytes: 0 }, flags.default_role);
   mkdirSync(flags.work_dir, { recursive: true });
   const resources = agentResources(flags.resources, detectHost(flags.work_dir), flags.default_role);
@@ -106,7 +121,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     containerizers,
     resources,
     attributes,
-    commandExecutorArgv: options.commandExecutorArgv ?? buildCommandExecutor(flags.work_dir),
+    commandExecutorArgv: executorArgv(),
     executorEnvironmentBase,
     statusUpdateRetryMinMs: options.statusUpdateRetryMinMs,
     statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs,

@@ -24,9 +24,10 @@ export class TaskProcess {
   }
 
   spawn(spec: LaunchSpec, handlers: TaskProcessHandlers): SpawnResult {
-    const child = spawn(spec.file, spec.args, {
-      argv0: spec.argv0,
-      env: spec.env,
+    const launched = throughContainerLauncher(spec);
+    const child = spawn(launched.file, launched.args, {
+      argv0: launched.argv0,
+      env: launched.env,
       cwd: spec.cwd,
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -61,4 +62,17 @@ export class TaskProcess {
       }
     }
   }
+}
+
+/**
+ * The Linux containerizer names a task launcher in the executor's environment: the task then goes
+ * through it (into the container's cgroups, or `runc run` in the image's rootfs), which gets the
+ * launch spec as JSON in AGORA_TASK_SPEC (src/containerizer/linux/task-launcher.ts).
+ */
+function throughContainerLauncher(spec: LaunchSpec): { file: string; args: string[]; argv0: string | undefined; env: Record<string, string> } {
+  const launcher = spec.env.AGORA_TASK_LAUNCHER;
+  const launchFile = spec.env.AGORA_CONTAINER_LAUNCH;
+  if (launcher === undefined || launchFile === undefined) return { file: spec.file, args: spec.args, argv0: spec.argv0, env: spec.env };
+  const taskSpec = JSON.stringify({ file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd });
+  return { file: process.execPath, args: [launcher, launchFile], argv0: undefined, env: { ...spec.env, AGORA_TASK_SPEC: taskSpec } };
 }
