@@ -88,9 +88,9 @@ test('agora agent with bad flags exits with 2, names the flag and creates nothin
   const attrs = spawnSync(AGORA, ['agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, '--attributes=a:{b}'], { encoding: 'utf8' });
   assert.equal(attrs.status, 2);
   assert.match(attrs.stderr + attrs.stdout, /sets .* are not allowed/);
-  const isolation = spawnSync(AGORA, ['agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, '--isolation=cgroups/cpu'], { encoding: 'utf8' });
+  const isolation = spawnSync(AGORA, ['agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, '--isolation=network/port_mapping'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(isolation.status, 2);
-  assert.match(isolation.stderr + isolation.stdout, /unsupported isolator 'cgroups\/cpu'/);
+  assert.match(isolation.stderr + isolation.stdout, /unsupported isolator 'network\/port_mapping'/);
   const resources = spawnSync(AGORA, ['agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, '--resources=cpus:x'], { encoding: 'utf8' });
   assert.equal(resources.status, 2);
   assert.match(resources.stderr + resources.stdout, /invalid scalar value 'x'/);
