@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerUserName, lookupTaskUser, parseGroupIds, parseId, taskUserFromId, UnknownTaskUserError, type RunId } from './task-user.ts';
+import { containerUserName, lookupTaskUser, taskUserFromId, UnknownTaskUserError, type RunId } from './task-user.ts';
 
 test('the task user: command user, else framework user; only for a root agent with --switch_user', () => {
   assert.equal(containerUserName({ switchUser: true, agentUid: 0, commandUser: 'alice', frameworkUser: 'bob' }), 'alice');
@@ -11,18 +11,15 @@ test('the task user: command user, else framework user; only for a root agent wi
 });
 
 test('id output parsing', () => {
-  assert.equal(parseId('1000\n'), 1000);
-  assert.equal(parseId('x'), undefined);
-  assert.equal(parseId(''), undefined);
-  assert.deepEqual(parseGroupIds('1000 27 1000 100\n'), [1000, 27, 100]);
-  assert.equal(parseGroupIds('1000 adm'), undefined);
-  assert.deepEqual(
-    taskUserFromId('alice', { canonicalName: 'alice\n', uid: '1001\n', gid: '1001\n', groups: '27 1001\n' }),
-    { name: 'alice', uid: 1001, gid: 1001, groups: [27, 1001] },
-  );
-  assert.deepEqual(taskUserFromId('alice', { canonicalName: 'alice', uid: '5', gid: '7', groups: '27' })?.groups, [7, 27], 'the primary group is always a member');
+  assert.deepEqual(taskUserFromId('alice', 'uid=1001(alice) gid=1001(alice) groups=1001(alice),27(sudo)\n'), { name: 'alice', uid: 1001, gid: 1001, groups: [1001, 27] });
+  assert.deepEqual(taskUserFromId('alice', 'uid=5(alice) gid=7 groups=27(sudo),4242'), { name: 'alice', uid: 5, gid: 7, groups: [7, 27, 4242] }, 'the primary group is always a member; nameless groups are numbers');
+  assert.equal(taskUserFromId('bob', 'uid=3(bob) gid=3(bob) groups=3(bob) context=user_u:user_r:user_t:s0')?.uid, 3);
+  assert.deepEqual(taskUserFromId('nogroups', 'uid=9(nogroups) gid=9(nogroups)')?.groups, [9]);
   // `id 1000` takes a numeric name as a uid; getpwnam would not.
-  assert.equal(taskUserFromId('1000', { canonicalName: 'someone', uid: '1000', gid: '1000', groups: '1000' }), undefined);
+  assert.equal(taskUserFromId('1000', 'uid=1000(someone) gid=1000(someone) groups=1000(someone)'), undefined);
+  assert.equal(taskUserFromId('alice', 'uid=x(alice) gid=1'), undefined);
+  assert.equal(taskUserFromId('alice', 'uid=1(alice) gid=1 groups=1(a),b'), undefined);
+  assert.equal(taskUserFromId('alice', ''), undefined);
 });
 
 test('lookup: a missing user is an UnknownTaskUserError naming the user', async () => {

@@ -35,30 +35,22 @@ export class UnknownTaskUserError extends Error {
   }
 }
 
-/** One decimal id per `id` output line, e.g. "1000\n". Pure; undefined when not a single id. */
-export function parseId(text: string): number | undefined {
-  const t = text.trim();
-  return /^\d+$/.test(t) ? Number(t) : undefined;
-}
-
-/** `id -G` output: space-separated decimal gids. Pure; undefined when malformed. */
-export function parseGroupIds(text: string): number[] | undefined {
-  const parts = text.trim().split(/\s+/).filter((s) => s !== '');
-  if (parts.some((p) => !/^\d+$/.test(p))) return undefined;
-  return [...new Set(parts.map(Number))];
-}
-
 /**
- * Assembles a TaskUser from the four `id` answers. A name that `id` resolves to a different user
- * (a numeric "name" taken as a uid) is refused, as getpwnam would. Pure.
+ * Parses `id NAME` in the C locale: `uid=1001(alice) gid=1001(alice) groups=1001(alice),27(sudo)`
+ * (a group without a name shows as its bare number; SELinux hosts add `context=...`). Refuses, as getpwnam would, a name that `id`
+ * took for a uid and resolved to another user. Pure; undefined when the text is not that shape.
  */
-export function taskUserFromId(name: string, answers: { canonicalName: string; uid: string; gid: string; groups: string }): TaskUser | undefined {
-  if (answers.canonicalName.trim() !== name) return undefined;
-  const uid = parseId(answers.uid);
-  const gid = parseId(answers.gid);
-  const groups = parseGroupIds(answers.groups);
-  if (uid === undefined || gid === undefined || groups === undefined) return undefined;
-  return { name, uid, gid, groups: groups.includes(gid) ? groups : [gid, ...groups] };
+export function taskUserFromId(name: string, text: string): TaskUser | undefined {
+  const m = /^uid=(\d+)\(([^)]*)\) gid=(\d+)(?:\([^)]*\))?(?: groups=(\S*))?(?: context=\S+)?$/.exec(text.trim());
+  if (!m || m[2] !== name) return undefined;
+  const gid = Number(m[3]);
+  const groups: number[] = [];
+  for (const entry of (m[4] ?? '').split(',').filter((e) => e !== '')) {
+    const g = /^(\d+)(?:\([^)]*\))?$/.exec(entry);
+    if (!g) return undefined;
+    if (!groups.includes(Number(g[1]))) groups.push(Number(g[1]));
+  }
+  return { name, uid: Number(m[1]), gid, groups: groups.includes(gid) ? groups : [gid, ...groups] };
 }
 
 export type RunId = (args: string[]) => Promise<string>;
@@ -75,15 +67,15 @@ const runId: RunId = (args) =>
 /** Looks the user up. Throws UnknownTaskUserError when it does not exist. */
 export async function lookupTaskUser(name: string, run: RunId = runId): Promise<TaskUser> {
   if (name === '') throw new UnknownTaskUserError(name, 'the name is empty');
-  let answers: { canonicalName: string; uid: string; gid: string; groups: string };
+  let text: string;
   try {
-    // `--` so that a name starting with '-' is never read as an option.
-    const [canonicalName, uid, gid, groups] = await Promise.all([run(['-un', '--', name]), run(['-u', '--', name]), run(['-g', '--', name]), run(['-G', '--', name])]);
-    answers = { canonicalName: canonicalName!, uid: uid!, gid: gid!, groups: groups! };
+    // One `id` process per launch (it used to be four); `--` so that a name starting with '-' is
+    // never read as an option.
+    text = await run(['--', name]);
   } catch (err) {
     throw new UnknownTaskUserError(name, (err as Error).message);
   }
-  const user = taskUserFromId(name, answers);
-  if (!user) throw new UnknownTaskUserError(name, `id took '${name}' for the uid of '${answers.canonicalName.trim()}'`);
+  const user = taskUserFromId(name, text);
+  if (!user) throw new UnknownTaskUserError(name, `id answered '${text.trim()}'`);
   return user;
 }
