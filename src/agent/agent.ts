@@ -25,7 +25,7 @@ import { planRecovery, type RecoverMode } from './checkpoint/index.ts';
 import { ExecutorLifecycle } from './executor-lifecycle.ts';
 import { rebuildState, type RecoveredPlan } from './recovery.ts';
 import { FetchStep } from './fetch-step.ts';
-import { SandboxGc } from './gc.ts';
+import { SandboxGc, findSandboxes } from './gc.ts';
 import type { AgentFlags } from './flags.ts';
 import { killTask, shutdownFramework, type KillShutdownDeps } from './kill-shutdown.ts';
 import { MasterLink } from './master-link.ts';
@@ -212,6 +212,7 @@ export class Agent {
     await this.statusUpdates.recover();
     await recovering;
     if (this.#stopped) return;
+    this.#scheduleFoundSandboxes();
     this.gc.start();
     this.#link.start();
   }
@@ -269,6 +270,21 @@ export class Agent {
     // Each recovered executor has its own timer (lifecycle.recovered); this only waits for them.
     await new Promise<void>((done) => (this.#reregistering = { executors: waiting, done }));
     this.#reregistering = undefined;
+  }
+
+  /**
+   * Sandboxes on disk that no live executor uses (executors that ended before this agent process
+   * started, earlier agent ids, `--recover=cleanup`) go to the garbage collector, aged by their
+   * mtime: the GC schedule itself is not checkpointed, the directories are.
+   */
+  #scheduleFoundSandboxes(): void {
+    const live = new Set<string>();
+    for (const framework of this.state.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (executor.state !== 'TERMINATED') live.add(resolve(executor.directory));
+    }
+    for (const found of findSandboxes(this.#o.flags.work_dir)) {
+      if (!live.has(resolve(found.path))) this.gc.scheduleFound(found.path, found.mtimeMs);
+    }
   }
 
   /** A recovered executor subscribed again or ended: the agent may re-register once none is left. */

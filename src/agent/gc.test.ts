@@ -1,12 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../common/clock.ts';
 import { silentLogger } from '../common/log.ts';
 import { Metrics } from '../common/metrics.ts';
-import { SandboxGc, statfsUsage } from './gc.ts';
+import { SandboxGc, findSandboxes, statfsUsage } from './gc.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -74,6 +74,33 @@ test('a sandbox is detached and removed after the delay, then its empty parents'
   assert.equal(snap['gc/path_removals_succeeded'], 1);
   assert.equal(snap['gc/path_removals_failed'], 0);
   assert.equal(snap['gc/path_removals_pending'], 0);
+  await gc.stop();
+});
+
+test('sandboxes found at start-up are aged by their mtime; one already scheduled keeps its entry', async () => {
+  const { work, clock, gc } = setup();
+  gc.start();
+  const old = sandbox(work, 'F', 'E1', 'C1');
+  const recent = sandbox(work, 'F', 'E2', 'C2');
+  const scheduled = sandbox(work, 'F', 'E3', 'C3');
+  // The clock reads 1,000,000 ms: `old` was last touched 6 s ago, `recent` just now.
+  utimesSync(old, new Date(994_000), new Date(994_000));
+  utimesSync(recent, new Date(1_000_000), new Date(1_000_000));
+  utimesSync(scheduled, new Date(0), new Date(0));
+  gc.schedule(scheduled);
+  const found = findSandboxes(work).map((f) => f.path).sort();
+  assert.deepEqual(found, [old, recent, scheduled].sort(), 'run dirs only, no latest links');
+  for (const f of findSandboxes(work)) gc.scheduleFound(f.path, f.mtimeMs);
+  // Delay 9 s: `old` is due 3 s from now, the others 9 s from now.
+  clock.advance(3_000);
+  await gc.settled();
+  assert.equal(existsSync(old), false);
+  assert.ok(existsSync(recent));
+  assert.ok(existsSync(scheduled), 'an entry scheduled by its executor is not aged again');
+  clock.advance(6_000);
+  await gc.settled();
+  assert.equal(existsSync(recent) || existsSync(scheduled), false);
+  assert.deepEqual(findSandboxes(join(work, 'nowhere')), []);
   await gc.stop();
 });
 

@@ -105,6 +105,21 @@ export class SandboxGc {
     this.#check();
   }
 
+  /**
+   * Schedules a sandbox found on disk at start-up (left by an executor that ended before this
+   * agent process, or by an earlier agent id), its delay counted from `since` (the directory's
+   * mtime, as Mesos does on recovery), so restarting the agent does not postpone every removal by
+   * another --gc_delay. A path already scheduled keeps its entry.
+   */
+  scheduleFound(path: string, since: number): void {
+    if (this.#scheduled.has(resolve(path))) return;
+    this.schedule(path);
+    const entry = this.#scheduled.get(resolve(path));
+    if (!entry) return;
+    entry.scheduledAt = Math.min(entry.scheduledAt, since);
+    this.#check();
+  }
+
   /** Stops the timers; resolves once removals in flight have finished. Pending paths stay on disk. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -230,4 +245,33 @@ export class SandboxGc {
       dir = dirname(dir);
     }
   }
+}
+
+/**
+ * Every executor run directory (sandbox) under `<work_dir>/slaves`, with its mtime: the
+ * `slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>` level, `latest` links skipped.
+ */
+export function findSandboxes(workDir: string): { path: string; mtimeMs: number }[] {
+  const out: { path: string; mtimeMs: number }[] = [];
+  const dirs = (dir: string): string[] => {
+    try {
+      return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== LATEST).map((e) => join(dir, e.name));
+    } catch {
+      return [];
+    }
+  };
+  for (const agent of dirs(join(workDir, 'slaves'))) {
+    for (const framework of dirs(join(agent, 'frameworks'))) {
+      for (const executor of dirs(join(framework, 'executors'))) {
+        for (const run of dirs(join(executor, 'runs'))) {
+          try {
+            out.push({ path: run, mtimeMs: lstatSync(run).mtimeMs });
+          } catch {
+            // Gone meanwhile.
+          }
+        }
+      }
+    }
+  }
+  return out;
 }

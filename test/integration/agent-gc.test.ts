@@ -5,8 +5,9 @@
 // covered with a fake usage in src/agent/gc-policy.test.ts and src/agent/gc.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { waitFor } from '../helpers/process.ts';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnProcess, tempDir, waitFor } from '../helpers/process.ts';
 import {
   acknowledge,
   commandTask,
@@ -17,6 +18,7 @@ import {
   idOf,
   launch,
   nextUpdate,
+  AGORA,
   startCluster,
   subscribe,
   type Cluster,
@@ -95,4 +97,26 @@ test('a finished task sandbox is browsable, then removed after --gc_delay; a run
   assert.equal((await browse(runningDir)).status, 200);
   const { body: flags } = await getJson(`${cluster.agentUrl}/flags`);
   assert.equal((flags.flags as Json).gc_delay, '1secs');
+});
+
+test('sandboxes left on disk by an earlier agent are collected after a restart, aged by their mtime', async (t) => {
+  const dir = tempDir('agora-gc-restart-');
+  t.after(dir.cleanup);
+  const work = join(dir.path, 'work');
+  const run = (agentId: string, container: string): string => {
+    const path = join(work, 'slaves', agentId, 'frameworks', 'F', 'executors', 'E', 'runs', container);
+    mkdirSync(path, { recursive: true });
+    writeFileSync(join(path, 'stdout'), 'old output\n');
+    return path;
+  };
+  const stale = run('OLD-S0', 'c1');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  utimesSync(stale, twoHoursAgo, twoHoursAgo);
+  const fresh = run('OLD-S0', 'c2');
+  // No master is needed: the agent collects before it registers.
+  const agent = spawnProcess(AGORA, ['agent', '--port=0', '--master=127.0.0.1:1', `--work_dir=${work}`, '--gc_delay=1hrs', '--disk_watch_interval=1hrs', '--resources=cpus:1;mem:128']);
+  t.after(() => agent.stop());
+  await agent.waitForLog((l) => l.msg === 'removed sandbox' && l.path === stale, 15_000);
+  assert.equal(existsSync(stale), false);
+  assert.ok(existsSync(fresh), 'a sandbox touched within --gc_delay stays');
 });
