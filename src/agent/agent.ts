@@ -239,6 +239,7 @@ export class Agent {
   async #recover(): Promise<void> {
     const { flags, containerizers } = this.#o;
     const checkpointed = this.#checkpoint.store.read();
+    this.#checkpointedResources = this.#checkpoint.store.readCheckpointedResources(checkpointed.problems);
     for (const problem of checkpointed.problems) {
       this.#log.warn({ path: problem.path, problem: problem.message }, 'damaged checkpoint file skipped');
     }
@@ -405,15 +406,25 @@ export class Agent {
   }
 
   #applyOperation(op: AgentApplyOperation): void {
-    // TODO(agent-checkpoint): make these durable with the rest of the agent's checkpoint.
-    this.#checkpointedResources = op.checkpointed_resources ?? [];
+    // Durable before it is reported done (meta/resources/resources.info), as Mesos checkpoints
+    // resources before applying them: a reservation or volume survives any restart or reboot.
+    const resources = op.checkpointed_resources ?? [];
+    let failure: string | undefined;
+    try {
+      this.#checkpoint.store.writeCheckpointedResources(resources);
+      this.#checkpointedResources = resources;
+    } catch (err) {
+      failure = `cannot checkpoint the agent's resources: ${(err as Error).message}`;
+      this.#log.error({ err: (err as Error).message }, 'checkpoint write failed');
+    }
     void this.#send({
       type: 'UPDATE_OPERATION_STATUS',
       update_operation_status: {
         ...(op.framework_id ? { framework_id: op.framework_id } : {}),
         ...(op.operation.id ? { operation_id: op.operation.id } : {}),
         operation_uuid: op.operation_uuid,
-        state: 'OPERATION_FINISHED',
+        state: failure === undefined ? 'OPERATION_FINISHED' : 'OPERATION_FAILED',
+        ...(failure !== undefined ? { message: failure } : {}),
       },
     });
   }

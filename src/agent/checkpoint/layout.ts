@@ -27,6 +27,15 @@ export function bootIdPath(workDir: string): string {
   return join(metaDir(workDir), 'boot_id');
 }
 
+/**
+ * `meta/resources/resources.info`: the agent's checkpointed resources (reservations, persistent
+ * volumes) as the master last applied them. Outside `slaves/<id>`, as in Mesos: they outlive an
+ * agent id (a reboot, `--recover=cleanup`), because persistent volumes do.
+ */
+export function resourcesInfoPath(workDir: string): string {
+  return join(metaDir(workDir), 'resources', 'resources.info');
+}
+
 export function agentsMetaDir(workDir: string): string {
   return join(metaDir(workDir), 'slaves');
 }

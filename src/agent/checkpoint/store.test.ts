@@ -132,3 +132,22 @@ test('an empty work dir reads as nothing checkpointed', () => {
     assert.deepEqual(store.read(), { frameworks: [], problems: [] });
   });
 });
+
+test('checkpointed resources round-trip, outlive the agent id, and a damaged file is a named problem', () => {
+  withStore((store, workDir) => {
+    assert.deepEqual(store.readCheckpointedResources([]), [], 'none written yet');
+    const reserved = [
+      { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 2 }, reservations: [{ type: 'DYNAMIC' as const, role: 'web', principal: 'ops' }] },
+      { name: 'disk', type: 'SCALAR' as const, scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC' as const, role: 'web' }], disk: { persistence: { id: 'vol1' }, volume: { container_path: 'data', mode: 'RW' as const } } },
+    ];
+    store.writeCheckpointedResources(reserved);
+    store.forgetAgent();
+    const problems: { path: string; message: string }[] = [];
+    assert.deepEqual(store.readCheckpointedResources(problems), reserved);
+    assert.deepEqual(problems, []);
+    writeFileSync(layout.resourcesInfoPath(workDir), '{"resources": [{"name": ');
+    assert.deepEqual(store.readCheckpointedResources(problems), []);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.path, layout.resourcesInfoPath(workDir));
+  });
+});

@@ -9,7 +9,7 @@
 // normal after a crash between two writes (e.g. executor.info written, task.info not yet).
 import { existsSync, readFileSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, encodeJson, encodeRecord } from '../../protocol/index.ts';
+import { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, encodeJson, encodeRecord, message, repeated } from '../../protocol/index.ts';
 import type { StatusUpdate } from '../status-updates.ts';
 import { appendDurable, symlinkAtomic, writeFileAtomic } from './durable-file.ts';
 import * as layout from './layout.ts';
@@ -44,6 +44,9 @@ export type RecoveredAgent = {
   problems: CheckpointProblem[];
 };
 
+/** The content of `meta/resources/resources.info`. */
+const CheckpointedResources = message('CheckpointedResources', { resources: repeated(Resource) });
+
 export class CheckpointStore {
   readonly workDir: string;
 
@@ -60,6 +63,18 @@ export class CheckpointStore {
     const agentId = info.id.value;
     writeFileAtomic(layout.agentInfoPath(this.workDir, agentId), encodeJson(AgentInfo, info));
     symlinkAtomic(agentId, layout.latestAgentLink(this.workDir));
+  }
+
+  /** Records the checkpointed resources the master applied (APPLY_OPERATION); durable on return. */
+  writeCheckpointedResources(resources: readonly Resource[]): void {
+    writeFileAtomic(layout.resourcesInfoPath(this.workDir), encodeJson(CheckpointedResources, { resources: [...resources] }));
+  }
+
+  /** The checkpointed resources, [] when none were ever written; a damaged file is a problem. */
+  readCheckpointedResources(problems: CheckpointProblem[]): Resource[] {
+    const path = layout.resourcesInfoPath(this.workDir);
+    if (!existsSync(path)) return [];
+    return readParsed(path, (b) => parseInfo(CheckpointedResources, b), problems)?.resources ?? [];
   }
 
   /** Forgets the agent: the next start registers as a new agent (`--recover=cleanup`, reboots). */
