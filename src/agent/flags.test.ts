@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logLevelFromFlag, masterUrl, parseAgentFlags } from './flags.ts';
+import { imageProviders, logLevelFromFlag, masterUrl, parseAgentFlags } from './flags.ts';
 
 test('defaults are Mesos defaults; AGORA_ variables and the command line set flags', () => {
   const flags = parseAgentFlags(['--master=m:5050', '--port=0'], { AGORA_WORK_DIR: '/w', AGORA_EXECUTOR_REGISTRATION_TIMEOUT: '2mins' });
@@ -37,4 +37,20 @@ test('--switch_user defaults to true, as in Mesos, and can be turned off', () =>
   assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w', '--switch_user=false'], {}).switch_user, false);
   assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w', '--no-switch_user'], {}).switch_user, false);
   assert.equal(parseAgentFlags(['--master=m', '--work_dir=/w'], { MESOS_SWITCH_USER: 'false' }).switch_user, false);
+});
+
+test('image flags: providers parsed case-insensitively, need filesystem/linux, registry checked', () => {
+  const base = ['--master=m:5050', '--work_dir=/w'];
+  assert.deepEqual(imageProviders(parseAgentFlags([...base, '--image_providers=Docker,appc', '--isolation=filesystem/linux'], {})), ['docker', 'appc']);
+  assert.deepEqual(imageProviders(parseAgentFlags(base, {})), []);
+  assert.throws(() => parseAgentFlags([...base, '--image_providers=docker'], {}), /--image_providers: needs the 'filesystem\/linux' isolator/);
+  assert.throws(() => parseAgentFlags([...base, '--image_providers=oci', '--isolation=filesystem/linux'], {}), /unknown image provider 'oci'/);
+  assert.throws(() => parseAgentFlags([...base, '--image_providers=docker,docker', '--isolation=filesystem/linux'], {}), /listed twice/);
+  assert.throws(
+    () => parseAgentFlags([...base, '--image_providers=docker', '--isolation=filesystem/linux', '--docker_registry=registry.local'], {}),
+    /--docker_registry: 'registry\.local' is neither/,
+  );
+  const flags = parseAgentFlags(base, {});
+  assert.equal(flags.docker_registry, 'https://registry-1.docker.io');
+  assert.equal(flags.appc_simple_discovery_uri_prefix, 'http://');
 });

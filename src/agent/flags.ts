@@ -23,6 +23,30 @@ export const AGENT_FLAGS = {
   cgroups_root: { type: 'string', default: 'mesos', help: "Name of the agent's cgroup under each hierarchy (one per agent on a host)" },
   cgroups_enable_cfs: { type: 'bool', default: false, help: 'Cap cpu time with CFS quotas (cgroups/cpu), not only weight it with shares' },
   image_provisioner_backend: { type: 'string', help: "Container rootfs backend: 'overlay' or 'copy' (default: overlay where the kernel supports it)" },
+  image_providers: {
+    type: 'string',
+    help: "Comma list of image types tasks may use in ContainerInfo.mesos.image: 'docker', 'appc' (needs the filesystem/linux isolator); unset: images refused",
+  },
+  docker_registry: {
+    type: 'string',
+    default: 'https://registry-1.docker.io',
+    help: 'Where docker images come from: a registry URL (http:// for an insecure one), or an absolute directory of `docker save` tarballs / OCI layouts',
+  },
+  docker_store_dir: {
+    type: 'string',
+    help: "Docker image layer store (default: <work_dir>/store/docker, not Mesos's shared /tmp/mesos/store/docker, so one agent's image GC never removes another's layers)",
+  },
+  appc_store_dir: { type: 'string', help: 'AppC image store (default: <work_dir>/store/appc)' },
+  appc_simple_discovery_uri_prefix: {
+    type: 'string',
+    default: 'http://',
+    help: 'Prefix of AppC simple discovery URIs ({name}-{version}-{os}-{arch}.aci appended): http(s)://..., file://... or an absolute directory',
+  },
+  image_gc_config: {
+    type: 'json',
+    help: 'Automatic image GC, JSON (or a file): {"image_disk_headroom": 0.1, "image_disk_watch_interval": {"nanoseconds": ...}, "excluded_images": [Image, ...]}; unset: no automatic GC',
+  },
+  docker_ignore_runtime: { type: 'bool', default: false, help: "Ignore the image's Entrypoint, Cmd, Env and WorkingDir (Mesos docker/runtime)" },
   enforce_container_disk_quota: { type: 'bool', default: false, help: "With disk/du: a container using more than its 'disk' resource fails" },
   container_disk_watch_interval: { type: 'duration', default: 15_000, help: 'How often disk/du measures each container' },
   docker_socket: { type: 'string', default: '/var/run/docker.sock', help: "The Docker daemon's unix socket (Engine API), for --containerizers=docker" },
@@ -44,6 +68,10 @@ export const AGENT_FLAGS = {
     type: 'bool',
     default: true,
     help: "At start, stop and remove this agent's Docker containers that no checkpointed executor accounts for",
+  },
+  docker_mesos_image: {
+    type: 'string',
+    help: "For an agent that itself runs in a Docker container: its image. Accepted for Mesos compatibility only: Agora starts Docker executors as processes of the agent, not in containers of this image, so they end with the agent's container (see src/containerizer/docker/README.md)",
   },
   switch_user: {
     type: 'bool',
@@ -133,6 +161,7 @@ export function checkAgentFlags(flags: AgentFlags): AgentFlags {
     throw new InvalidArgumentError(`--recover: '${flags.recover}' is not one of reconnect, cleanup`);
   }
   if (flags.disk_watch_interval <= 0) throw new InvalidArgumentError('--disk_watch_interval: must be positive');
+  checkImageFlags(flags);
   const vars = flags.executor_environment_variables;
   if (vars !== undefined) {
     if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
@@ -143,6 +172,37 @@ export function checkAgentFlags(flags: AgentFlags): AgentFlags {
     }
   }
   return flags;
+}
+
+export const IMAGE_PROVIDERS = ['docker', 'appc'] as const;
+export type ImageProviderName = (typeof IMAGE_PROVIDERS)[number];
+
+/** `--image_providers` parsed: lower-cased (Mesos is case-insensitive), duplicates and unknown names refused. */
+export function imageProviders(flags: Pick<AgentFlags, 'image_providers'>): ImageProviderName[] {
+  const out: ImageProviderName[] = [];
+  for (const raw of (flags.image_providers ?? '').split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (name === '') continue;
+    if (!(IMAGE_PROVIDERS as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`--image_providers: unknown image provider '${raw.trim()}' (supported: ${IMAGE_PROVIDERS.join(', ')})`);
+    }
+    if (out.includes(name as ImageProviderName)) throw new InvalidArgumentError(`--image_providers: '${name}' is listed twice`);
+    out.push(name as ImageProviderName);
+  }
+  return out;
+}
+
+/** Mesos: image providers need the filesystem/linux isolator (a rootfs needs a mount namespace). */
+function checkImageFlags(flags: AgentFlags): void {
+  if (imageProviders(flags).length === 0) return;
+  const isolators = flags.isolation.split(',').map((s) => s.trim());
+  if (!isolators.includes('filesystem/linux')) {
+    throw new InvalidArgumentError("--image_providers: needs the 'filesystem/linux' isolator in --isolation");
+  }
+  const registry = flags.docker_registry;
+  if (!registry.startsWith('/') && !/^https?:\/\/[^/]/.test(registry)) {
+    throw new InvalidArgumentError(`--docker_registry: '${registry}' is neither an http(s):// URL nor an absolute directory`);
+  }
 }
 
 /** `--master` as a base URL: `host:port` -> `http://host:port`. */

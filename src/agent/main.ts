@@ -5,14 +5,26 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../common/clock.ts';
 import { SystemClock } from '../common/clock.ts';
-import { AgoraError } from '../common/errors.ts';
+import { AgoraError, InvalidArgumentError } from '../common/errors.ts';
 import { buildJsModules } from '../common/js-build.ts';
 import { flagsHelp, parseFlags } from '../common/flags.ts';
 import { createLogger, silentLogger, type Logger } from '../common/log.ts';
-import { checkContainerizers, createContainerizers, dockerSettings, linuxSettings, type ContainerImages, type Containerizer } from '../containerizer/index.ts';
+import { Metrics } from '../common/metrics.ts';
+import {
+  ImageGc,
+  LinuxContainerizer,
+  checkContainerizers,
+  createContainerizers,
+  dockerSettings,
+  linuxSettings,
+  parseImageGcConfig,
+  type ContainerImages,
+  type Containerizer,
+} from '../containerizer/index.ts';
+import { ImageStores, loadDockerConfig } from '../provisioner/index.ts';
 import { Agent } from './agent.ts';
 import { parseAttributes } from './attributes.ts';
-import { AGENT_FLAGS, checkAgentFlags, logLevelFromFlag, masterUrl, parseAgentFlags, type AgentFlags } from './flags.ts';
+import { AGENT_FLAGS, checkAgentFlags, imageProviders, logLevelFromFlag, masterUrl, parseAgentFlags, type AgentFlags } from './flags.ts';
 import { createAgentServer } from './http.ts';
 import { agentResources, detectHost } from './resources-detect.ts';
 
@@ -37,7 +49,7 @@ export type StartAgentOptions = {
   random?: () => number;
   /** Replaces the containerizers built from `--containerizers`/`--isolation`. */
   containerizers?: Containerizer[];
-  /** The image stores of the Linux containerizer (the provisioner facade); none: images refused. */
+  /** The image stores of the Linux containerizer (default: built from --image_providers and the store flags). */
   images?: ContainerImages;
   /** argv of the command executor (default: this Node binary running the built src/executor/command/main.ts). */
   commandExecutorArgv?: string[];
@@ -89,6 +101,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const base = masterUrl(flags.master);
   // Everything that can refuse a flag runs before anything is created on disk.
   const attributes = flags.attributes ? parseAttributes(flags.attributes) : [];
+  const imageGcConfig = flags.image_gc_config === undefined ? undefined : parseImageGcConfig(flags.image_gc_config);
+  // The stores count into their own registry, exposed through the agent's /metrics/snapshot below.
+  const imageMetrics = new Metrics();
+  const stores = options.images === undefined ? await imageStoresFromFlags(flags, logger, imageMetrics) : undefined;
+  const images = options.images ?? stores;
   // Built on first use: the work dir does not exist before the flags were all checked.
   let commandExecutorArgv = options.commandExecutorArgv;
   const executorArgv = (): string[] => (commandExecutorArgv ??= buildCommandExecutor(flags.work_dir));
@@ -100,11 +117,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       logger,
       clock,
       docker: dockerSettings(flags, executorArgv),
-      linux: linuxSettings(flags, options.images),
+      linux: linuxSettings(flags, images),
     });
   await checkContainerizers(containerizers);
   agentResources(flags.resources, { cpus: 1, memTotalBytes: 0, diskTotalBytes: 0 }, flags.default_role);
   mkdirSync(flags.work_dir, { recursive: true });
+  // Index loaded, half-made pulls and layers of a crash removed, before any launch can pull.
+  await stores?.recover();
   const resources = agentResources(flags.resources, detectHost(flags.work_dir), flags.default_role);
   const executorEnvironmentBase =
     (flags.executor_environment_variables as Record<string, string> | undefined) ?? { ...(options.env ?? process.env) };
@@ -132,11 +151,24 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       else void self.running?.stop({ destroyAll: true });
     },
   });
+  for (const name of IMAGE_METRICS) {
+    agent.metrics.registry.gauge(name, () => {
+      const value = imageMetrics.snapshot()[name];
+      if (value === undefined) throw new Error('no sample yet'); // left out of the snapshot
+      return value;
+    });
+  }
+  const linux = containerizers.find((c): c is LinuxContainerizer => c instanceof LinuxContainerizer);
+  const imageGc =
+    imageGcConfig && linux && stores
+      ? new ImageGc({ config: imageGcConfig, storeDir: storeDirs(flags)[imageProviders(flags).includes('docker') ? 'docker' : 'appc'], prune: (excluded) => linux.pruneImages(excluded), clock, logger })
+      : undefined;
   const server = createAgentServer(agent, logger);
   const address = await server.listen(flags.port, flags.ip);
   const url = `http://${flags.ip}:${address.port}`;
   logger.info({ port: address.port, url, master: base, resources: resources.toString() }, 'agent listening');
   await agent.start(address.port);
+  imageGc?.start();
   const running: RunningAgent = {
     url,
     port: address.port,
@@ -144,12 +176,65 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     agent,
     stop: (stopOptions) =>
       (stopping ??= (async () => {
+        imageGc?.stop();
         await agent.stop(stopOptions);
         await server.close();
       })()),
   };
   self.running = running;
   return running;
+}
+
+/** The provisioner's metrics (src/provisioner/README.md), as they appear in /metrics/snapshot. */
+const IMAGE_PULL_TIMER = 'containerizer/mesos/provisioner/docker_store/image_pull_ms';
+const IMAGE_METRICS = [
+  'provisioner/layers_pulled',
+  'provisioner/bytes_pulled',
+  'provisioner/image_pull_failures',
+  'provisioner/bytes_pruned',
+  IMAGE_PULL_TIMER,
+  ...['count', 'min', 'max', 'p50', 'p90', 'p99'].map((s) => `${IMAGE_PULL_TIMER}/${s}`),
+];
+
+function storeDirs(flags: AgentFlags): { docker: string; appc: string } {
+  return {
+    docker: flags.docker_store_dir ?? join(flags.work_dir, 'store', 'docker'),
+    appc: flags.appc_store_dir ?? join(flags.work_dir, 'store', 'appc'),
+  };
+}
+
+/**
+ * The image stores for `--image_providers` (undefined when unset: image tasks are refused). The
+ * stores default under the work dir, unlike Mesos's shared /tmp/mesos/store: an agent's image GC
+ * must never remove layers another agent's containers run on. `--docker_config` is read now so a
+ * bad one stops the agent at start, naming the flag.
+ */
+async function imageStoresFromFlags(flags: AgentFlags, logger: Logger, metrics: Metrics): Promise<ImageStores | undefined> {
+  const providers = imageProviders(flags);
+  if (providers.length === 0) return undefined;
+  if (flags.docker_config !== undefined && providers.includes('docker')) {
+    try {
+      await loadDockerConfig(flags.docker_config);
+    } catch (err) {
+      throw new InvalidArgumentError(`--docker_config: ${(err as Error).message.replace(/^docker_config:? /, '')}`);
+    }
+  }
+  return new ImageStores({
+    imageProviders: providers,
+    docker: {
+      storeDir: storeDirs(flags).docker,
+      registry: flags.docker_registry,
+      stallTimeoutMs: flags.fetcher_stall_timeout,
+    },
+    appc: {
+      storeDir: storeDirs(flags).appc,
+      discoveryPrefix: flags.appc_simple_discovery_uri_prefix,
+      stallTimeoutMs: flags.fetcher_stall_timeout,
+    },
+    dockerConfig: flags.docker_config,
+    logger: logger.child({ component: 'provisioner' }),
+    metrics,
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

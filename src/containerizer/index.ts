@@ -15,6 +15,7 @@ export { DockerContainerizer, type DockerContainerizerOptions } from './docker/d
 export { buildDockerExecutor, DOCKER_EXECUTOR_PATH } from './docker/executor-build.ts';
 export { dockerSettings, type DockerFlags } from './docker/settings.ts';
 export { CLOCK_TICKS_PER_SECOND, containerPids, parseProcStat, readProcessTable, sumUsage, type ProcStat, type TreeUsage } from './proc.ts';
-export { LinuxContainerizer, SANDBOX_IN_CONTAINER, type ContainerImages, type LinuxContainerizerOptions } from './linux/linux.ts';
+export { LinuxContainerizer, SANDBOX_IN_CONTAINER, type ContainerImages, type ImagePruneResult, type LinuxContainerizerOptions } from './linux/linux.ts';
+export { ImageGc, parseImageGcConfig, shouldPruneImages, type ImageGcConfig } from './linux/image-gc.ts';
 export { LINUX_ISOLATORS, needsLinuxContainerizer } from './linux/isolation.ts';
 export { linuxSettings, type LinuxFlags } from './linux/settings.ts';

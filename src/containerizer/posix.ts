@@ -16,7 +16,6 @@ import type { Clock } from '../common/clock.ts';
 import { Resources } from '../common/resources/index.ts';
 import type { Logger } from '../common/log.ts';
 import {
-  UnknownContainerError,
   type ContainerConfig,
   type ContainerTermination,
   type Containerizer,
@@ -26,6 +25,7 @@ import {
 import { containerPids, pageSize, readProcessTable, sumUsage, type ProcStat } from './proc.ts';
 import { findSetpriv, planSpawn } from './run-as.ts';
 import { ADOPTED_EXIT_UNKNOWN, adoptVerdict, readProcStat } from './adopt.ts';
+import { ContainerTable, trySignal } from './container-table.ts';
 
 /** PATH given to a container whose environment has none (what Mesos's launch helper uses). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -55,7 +55,7 @@ export type PosixContainerizerOptions = {
 
 export class PosixContainerizer implements Containerizer {
   readonly name = 'mesos';
-  readonly #containers = new Map<string, PosixContainer>();
+  readonly #containers: ContainerTable<PosixContainer>;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #procRoot: string;
@@ -64,6 +64,7 @@ export class PosixContainerizer implements Containerizer {
 
   constructor(options: PosixContainerizerOptions) {
     this.#log = options.logger.child({ component: 'posix-containerizer' });
+    this.#containers = new ContainerTable(this.#log);
     this.#clock = options.clock;
     this.#procRoot = options.procRoot ?? '/proc';
     this.#setprivPath = 'setprivPath' in options ? options.setprivPath : findSetpriv();
@@ -178,40 +179,26 @@ export class PosixContainerizer implements Containerizer {
     return 'launched';
   }
 
-  async wait(containerId: string): Promise<ContainerTermination | undefined> {
-    const container = this.#containers.get(containerId);
-    if (!container) return undefined;
-    const termination = await container.termination;
-    this.#containers.delete(containerId);
-    return termination;
+  wait(containerId: string): Promise<ContainerTermination | undefined> {
+    return this.#containers.wait(containerId);
   }
 
-  async destroy(containerId: string): Promise<ContainerTermination | undefined> {
-    const container = this.#containers.get(containerId);
-    if (!container) return undefined;
-    if (!container.exited) {
-      this.#log.info({ container_id: containerId, pid: container.pid }, 'destroying container');
-      this.#killTree(container.pid, false);
-    }
-    return this.wait(containerId);
+  destroy(containerId: string): Promise<ContainerTermination | undefined> {
+    return this.#containers.destroy(containerId, (container) => this.#killTree(container.pid, false));
   }
 
   /** Nothing to enforce; the new resources become the limits reported by `usage`. */
   async update(containerId: string, resources: Resources): Promise<void> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
+    const container = this.#containers.require(containerId);
     container.config = { ...container.config, resources };
   }
 
-  async kill(containerId: string, signal: NodeJS.Signals): Promise<void> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
-    if (!container.exited) trySignal(container.pid, signal);
+  kill(containerId: string, signal: NodeJS.Signals): Promise<void> {
+    return this.#containers.kill(containerId, signal);
   }
 
   async usage(containerId: string): Promise<ResourceStatistics> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
+    const container = this.#containers.require(containerId);
     const table = container.exited ? [] : readProcessTable(this.#procRoot);
     const usage = sumUsage(containerPids(container.pid, table), table, pageSize(this.#procRoot));
     const stats: ResourceStatistics = {
@@ -229,14 +216,12 @@ export class PosixContainerizer implements Containerizer {
     return stats;
   }
 
-  async status(containerId: string): Promise<ContainerStatus> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
-    return { container_id: { value: containerId }, executor_pid: container.pid };
+  status(containerId: string): Promise<ContainerStatus> {
+    return this.#containers.status(containerId);
   }
 
   containers(): string[] {
-    return [...this.#containers.keys()];
+    return this.#containers.ids();
   }
 
   /**
@@ -264,14 +249,6 @@ export function commandLine(config: Pick<ContainerConfig, 'command'>): { file: s
   if (value === '') throw new Error('command has shell=false and no value to execute');
   const argv = command.arguments ?? [];
   return argv.length > 0 ? { file: value, args: argv.slice(1), argv0: argv[0]! } : { file: value, args: [] };
-}
-
-function trySignal(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone (ESRCH) or not ours (EPERM): nothing more to do for this pid.
-  }
 }
 
 function round(secs: number): number {

@@ -372,3 +372,16 @@ export async function buildAci(dir: string, opts: AciOptions): Promise<{ path: s
   writeFileSync(path, opts.gzip === false ? body : gzipSync(body));
   return { path, id: `sha512-${createHash('sha512').update(body).digest('hex')}` };
 }
+
+/**
+ * A layer of `bytes` of incompressible, reproducible data (SHA-256 in counter mode over `seed`)
+ * at `data/random.bin`: makes an image big enough for pull times to be measurable, with the same
+ * digest on every run.
+ */
+export function randomDataLayerSpec(bytes: number, seed = 'agora-bench'): LayerSpec {
+  const out = Buffer.alloc(bytes);
+  for (let offset = 0, i = 0; offset < bytes; offset += 32, i++) {
+    createHash('sha256').update(`${seed}:${i}`).digest().copy(out, offset);
+  }
+  return { files: { 'data/random.bin': out } };
+}

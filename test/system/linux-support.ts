@@ -2,7 +2,7 @@
 // (no internet): a layer directory is `bin/busybox` plus one symlink per applet, and small extra
 // layers add files and whiteouts.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox';
@@ -48,4 +48,51 @@ export function writeLayer(dir: string, files: Record<string, string | null>): s
     }
   }
   return dir;
+}
+
+/** Removes an agent's (empty) cgroup root from every v1 hierarchy and the v2 mount. */
+export function removeCgroupRoot(cgroupsRoot: string): void {
+  for (const controller of ['cpu', 'cpuacct', 'cpu,cpuacct', 'memory', 'pids', 'freezer', 'cpuset', 'devices', 'blkio', 'systemd', 'unified', 'net_cls', 'perf_event', 'hugetlb', 'net_prio', 'misc', 'rdma', '']) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', controller, cgroupsRoot));
+    } catch {
+      // Not mounted, never created, or a link to another hierarchy.
+    }
+  }
+}
+
+/** Agent flags for image tasks: cgroups, pid namespace, filesystem/linux, both providers. */
+export function imageAgentArgs(o: { registry: string; cgroupsRoot: string; appcPrefix?: string; extra?: string[] }): string[] {
+  return [
+    '--isolation=cgroups/cpu,cgroups/mem,namespaces/pid,filesystem/linux',
+    '--image_providers=docker,appc',
+    `--docker_registry=${o.registry}`,
+    `--cgroups_root=${o.cgroupsRoot}`,
+    ...(o.appcPrefix ? [`--appc_simple_discovery_uri_prefix=${o.appcPrefix}`] : []),
+    ...(o.extra ?? []),
+  ];
+}
+
+export type ImageTaskOptions = {
+  /** A Mesos Image (default: the docker image `busybox:1`). */
+  image?: Record<string, unknown>;
+  /** CommandInfo (default: shell=false, no value: the image's default command). */
+  command?: Record<string, unknown>;
+  cpus?: number;
+  mem?: number;
+};
+
+/** A command TaskInfo whose container is the Mesos containerizer with an image. */
+export function imageTask(taskId: string, agentId: string, o: ImageTaskOptions = {}): Record<string, unknown> {
+  return {
+    name: taskId,
+    task_id: { value: taskId },
+    agent_id: { value: agentId },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: o.cpus ?? 0.1 }, allocation_info: { role: '*' } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: o.mem ?? 64 }, allocation_info: { role: '*' } },
+    ],
+    command: o.command ?? { shell: false },
+    container: { type: 'MESOS', mesos: { image: o.image ?? { type: 'DOCKER', docker: { name: 'busybox:1' } } } },
+  };
 }

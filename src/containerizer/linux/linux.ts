@@ -21,7 +21,7 @@ import type { Logger } from '../../common/log.ts';
 import { Resources } from '../../common/resources/index.ts';
 import type { ProvisionerBackend, StoredImage } from '../../provisioner/types.ts';
 import { ImageProvisionError } from '../../provisioner/types.ts';
-import { UnknownContainerError, type ContainerConfig, type ContainerTermination, type Containerizer, type LaunchOutcome, type RecoverableContainer } from '../containerizer.ts';
+import { type ContainerConfig, type ContainerTermination, type Containerizer, type LaunchOutcome, type RecoverableContainer } from '../containerizer.ts';
 import { ADOPTED_EXIT_UNKNOWN, adoptVerdict, readProcStat } from '../adopt.ts';
 import { DEFAULT_PATH, commandLine } from '../posix.ts';
 import { containerPids, readProcessTable } from '../proc.ts';
@@ -30,12 +30,18 @@ import { Cgroups } from './cgroups-fs.ts';
 import { controllersFor, memoryLimitMessage } from './cgroups.ts';
 import { linuxIsolation, type LinuxIsolation } from './isolation.ts';
 import { LAUNCHER_ENV, LAUNCH_FILE_ENV, TASK_SPEC_ENV, type LaunchFile, type TaskSpec } from './launch-file.ts';
+import { findExecutable, imageName, sandboxDockerConfig } from './image-inputs.ts';
 import { volumeBinds } from './volumes.ts';
+import { ContainerTable, trySignal } from '../container-table.ts';
 
 /** The provisioner as the containerizer needs it (the store facade; see src/provisioner). */
 export interface ContainerImages {
-  get(image: Image, options: { forcePull?: boolean }): Promise<StoredImage>;
+  get(image: Image, options: { forcePull?: boolean; credentials?: string | undefined }): Promise<StoredImage>;
+  /** Image GC: forgets images not in `keep`, removes layers nothing uses (never `activeLayers`). */
+  prune?(keep: readonly (Image | string)[], activeLayers: readonly string[]): Promise<ImagePruneResult>;
 }
+
+export type ImagePruneResult = { bytesFreed: number; layersRemoved: string[]; imagesRemoved: string[] };
 
 export const SANDBOX_IN_CONTAINER = '/mnt/mesos/sandbox';
 const TASK_LAUNCHER = resolve(import.meta.dirname, 'task-launcher.ts');
@@ -74,7 +80,17 @@ export type LinuxContainerizerOptions = {
 type Limitation = { state: 'TASK_FAILED'; reason: 'REASON_CONTAINER_LIMITATION_MEMORY' | 'REASON_CONTAINER_LIMITATION_DISK'; message: string };
 
 /** What a restarted agent needs to find and clean a container: `<runtime>/containers/<id>/state.json`. */
-type ContainerState = { containerId: string; directory: string; rootfs?: string | undefined; scratch?: string | undefined; image: boolean; pid?: number | undefined };
+type ContainerState = {
+  containerId: string;
+  directory: string;
+  rootfs?: string | undefined;
+  scratch?: string | undefined;
+  image: boolean;
+  pid?: number | undefined;
+  /** The task's image and its layer dirs: image GC keeps both while the container lives. */
+  imageRef?: Image | undefined;
+  layers?: string[] | undefined;
+};
 
 type LinuxContainer = {
   state: ContainerState;
@@ -99,7 +115,7 @@ export class LinuxContainerizer implements Containerizer {
   readonly #log: Logger;
   readonly #isolation: LinuxIsolation;
   readonly #cgroups: Cgroups;
-  readonly #containers = new Map<string, LinuxContainer>();
+  readonly #containers: ContainerTable<LinuxContainer>;
   readonly #runc: string;
   readonly #runcRoot: string;
   readonly #setpriv: string | undefined;
@@ -107,6 +123,7 @@ export class LinuxContainerizer implements Containerizer {
   constructor(options: LinuxContainerizerOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'linux-containerizer' });
+    this.#containers = new ContainerTable(this.#log);
     this.#isolation = linuxIsolation(options.isolators);
     this.#cgroups = new Cgroups({ root: options.cgroupsRoot ?? 'mesos', controllers: controllersFor(options.isolators), mountinfo: options.mountinfo });
     this.#runc = options.runc ?? 'runc';
@@ -141,20 +158,25 @@ export class LinuxContainerizer implements Containerizer {
       await this.#cgroups.create(id, this.#limits(config.resources));
       let imageLaunch: LaunchFile['image'];
       if (image) {
-        const stored = await this.#o.images!.get(image, { forcePull: image.cached === false });
+        const runc = this.#runtimeFor(image);
+        const stored = await this.#o.images!.get(image, { forcePull: image.cached === false, credentials: await sandboxDockerConfig(config.directory) });
+        state.imageRef = image;
+        state.layers = stored.layers;
         state.rootfs = join(this.#o.provisionerDir, 'containers', id, 'rootfs');
         state.scratch = join(this.#o.provisionerDir, 'containers', id, 'scratch');
         await writeState(dir, state); // before provisioning: a crash half-way is cleaned on recovery
         await mkdir(state.rootfs, { recursive: true });
         try {
+          const started = performance.now();
           await this.#o.backend!.provision(stored.layers, state.rootfs, state.scratch);
+          this.#log.debug({ container_id: id, image: stored.reference, backend: this.#o.backend!.name, ms: performance.now() - started }, 'container rootfs provisioned');
         } catch (err) {
           throw new ImageProvisionError(stored.reference, `the ${this.#o.backend!.name} backend failed: ${(err as Error).message}`);
         }
         const bundle = join(dir, 'bundle');
         await mkdir(bundle, { recursive: true });
         imageLaunch = {
-          runc: this.#runc,
+          runc,
           runcRoot: this.#runcRoot,
           bundle,
           rootfs: state.rootfs,
@@ -190,6 +212,32 @@ export class LinuxContainerizer implements Containerizer {
       await this.#cleanup(state).catch((cleanupErr: Error) => this.#log.warn({ container_id: id, err: cleanupErr.message }, 'cleanup after a failed launch failed'));
       throw err;
     }
+  }
+
+  /**
+   * The OCI runtime's absolute path, looked up now on the agent's PATH: a missing runtime fails
+   * the launch before anything is provisioned, and the launcher never depends on the task's PATH.
+   */
+  #runtimeFor(image: Image): string {
+    const found = findExecutable(this.#runc);
+    if (found === undefined) {
+      throw new Error(`cannot run image '${imageName(image)}': the OCI runtime '${this.#runc}' is not installed (not found on the agent's PATH)`);
+    }
+    return found;
+  }
+
+  /**
+   * Image GC (Mesos PRUNE_IMAGES / --image_gc_config): images not in `excluded` and not used by
+   * a live container are forgotten, and layers no remaining image or container uses are removed.
+   */
+  async pruneImages(excluded: readonly Image[] = []): Promise<ImagePruneResult> {
+    const images = this.#o.images;
+    if (!images?.prune) return { bytesFreed: 0, layersRemoved: [], imagesRemoved: [] };
+    const live = [...this.#containers.values()].map((c) => c.state);
+    const keep = [...excluded, ...live.flatMap((s) => (s.imageRef ? [s.imageRef] : []))];
+    const result = await images.prune(keep, live.flatMap((s) => s.layers ?? []));
+    this.#log.info({ images_removed: result.imagesRemoved.length, layers_removed: result.layersRemoved.length, bytes_freed: result.bytesFreed }, 'images pruned');
+    return result;
   }
 
   #limits(resources: Resources): { cpus?: number; cfs: boolean; memBytes?: number } {
@@ -331,24 +379,16 @@ export class LinuxContainerizer implements Containerizer {
   // ---------------------------------------------------------------------------------------------
   // End.
 
-  async wait(containerId: string): Promise<ContainerTermination | undefined> {
-    const container = this.#containers.get(containerId);
-    if (!container) return undefined;
-    const termination = await container.termination;
-    this.#containers.delete(containerId);
-    return termination;
+  wait(containerId: string): Promise<ContainerTermination | undefined> {
+    return this.#containers.wait(containerId);
   }
 
-  async destroy(containerId: string): Promise<ContainerTermination | undefined> {
-    const container = this.#containers.get(containerId);
-    if (!container) return undefined;
-    if (!container.exited) {
-      this.#log.info({ container_id: containerId, pid: container.pid }, 'destroying container');
+  destroy(containerId: string): Promise<ContainerTermination | undefined> {
+    return this.#containers.destroy(containerId, async (container) => {
       this.#killTree(container.pid);
       // The cgroup holds the task; killing it lets the root exit if it waited for its task.
       await this.#cgroups.killAll(containerId, this.#sleep).catch(() => {});
-    }
-    return this.wait(containerId);
+    });
   }
 
   #destroyContainer(container: LinuxContainer): Promise<void> {
@@ -363,7 +403,7 @@ export class LinuxContainerizer implements Containerizer {
   async #cleanup(state: ContainerState): Promise<void> {
     const id = state.containerId;
     await this.#cgroups.killAll(id, this.#sleep);
-    if (state.image) await runTool(this.#runc, ['--root', this.#runcRoot, 'delete', '--force', id]).catch(() => {});
+    if (state.image) await runTool(findExecutable(this.#runc) ?? this.#runc, ['--root', this.#runcRoot, 'delete', '--force', id]).catch(() => {});
     if (state.rootfs && state.scratch && this.#o.backend) await this.#o.backend.destroy(state.rootfs, state.scratch);
     if (state.rootfs) await rm(join(state.rootfs, '..'), { recursive: true, force: true });
     await this.#cgroups.remove(id, this.#sleep);
@@ -413,21 +453,17 @@ export class LinuxContainerizer implements Containerizer {
   // Queries and updates.
 
   async update(containerId: string, resources: Resources): Promise<void> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
+    const container = this.#containers.require(containerId);
     container.resources = resources;
     if (!container.exited) await this.#cgroups.update(containerId, this.#limits(resources));
   }
 
-  async kill(containerId: string, signal: NodeJS.Signals): Promise<void> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
-    if (!container.exited) trySignal(container.pid, signal);
+  kill(containerId: string, signal: NodeJS.Signals): Promise<void> {
+    return this.#containers.kill(containerId, signal);
   }
 
   async usage(containerId: string): Promise<ResourceStatistics> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
+    const container = this.#containers.require(containerId);
     const stats: ResourceStatistics = { timestamp: this.#o.clock.now() / 1000, ...(container.exited ? {} : await this.#cgroups.statistics(containerId)) };
     const cpus = container.resources.cpus();
     const mem = container.resources.mem();
@@ -448,14 +484,12 @@ export class LinuxContainerizer implements Containerizer {
     return stats;
   }
 
-  async status(containerId: string): Promise<ContainerStatus> {
-    const container = this.#containers.get(containerId);
-    if (!container) throw new UnknownContainerError(containerId);
-    return { container_id: { value: containerId }, executor_pid: container.pid };
+  status(containerId: string): Promise<ContainerStatus> {
+    return this.#containers.status(containerId);
   }
 
   containers(): string[] {
-    return [...this.#containers.keys()];
+    return this.#containers.ids();
   }
 }
 
@@ -491,12 +525,4 @@ function runTool(file: string, args: readonly string[]): Promise<string> {
       else done(String(stdout));
     });
   });
-}
-
-function trySignal(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Gone already.
-  }
 }

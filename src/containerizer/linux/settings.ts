@@ -13,6 +13,7 @@ export type LinuxFlags = {
   image_provisioner_backend?: string | undefined;
   enforce_container_disk_quota: boolean;
   container_disk_watch_interval: number;
+  docker_ignore_runtime?: boolean | undefined;
 };
 
 /**
@@ -29,6 +30,7 @@ export function linuxSettings(flags: LinuxFlags, images?: ContainerImages): Omit
     enableCfs: flags.cgroups_enable_cfs,
     enforceDiskQuota: flags.enforce_container_disk_quota,
     diskWatchIntervalMs: flags.container_disk_watch_interval,
+    ignoreImageRuntime: flags.docker_ignore_runtime === true,
     images,
     // Chosen (and the flag checked) at start-up, whichever containerizer ends up using it.
     backend: createBackend(flags.image_provisioner_backend, flags.work_dir),

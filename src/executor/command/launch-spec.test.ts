@@ -64,3 +64,23 @@ test('a missing command or value fails the task as Mesos words it', () => {
   assert.deepEqual(buildLaunchSpec(task({ value: undefined }), {}, '/sb'), { ok: false, message: "Shell command of task 't1' is not specified" });
   assert.deepEqual(buildLaunchSpec(task({ shell: false, value: '' }), {}, '/sb'), { ok: false, message: "Executable of task 't1' is not specified" });
 });
+
+test('shell=false with no value and a container image: the image default runs (empty file, arguments kept)', () => {
+  const raw = { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox' } } } } };
+  const r = buildLaunchSpec(task({ shell: false, value: undefined, arguments: ['--flag', 'x'] }, { raw }), { PATH: '/bin' }, '/sb');
+  assert.ok(r.ok);
+  assert.deepEqual({ file: r.spec.file, args: r.spec.args, argv0: r.spec.argv0, cwd: r.spec.cwd }, { file: '', args: ['--flag', 'x'], argv0: '', cwd: '/sb' });
+  assert.equal(r.spec.env.MESOS_TASK_ID, 't1');
+});
+
+test('shell=false with no value and no image is still refused; shell=true with an image still needs a value', () => {
+  assert.deepEqual(buildLaunchSpec(task({ shell: false, value: undefined }), {}, '/sb'), { ok: false, message: "Executable of task 't1' is not specified" });
+  const raw = { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox' } } } } };
+  assert.deepEqual(buildLaunchSpec(task({ shell: true, value: undefined }, { raw }), {}, '/sb'), { ok: false, message: "Shell command of task 't1' is not specified" });
+});
+
+test('the image default still refuses SECRET variables', () => {
+  const raw = { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox' } } } } };
+  const r = buildLaunchSpec(task({ shell: false, value: undefined, variables: [{ name: 'S', type: 'SECRET', value: '' }] }, { raw }), {}, '/sb');
+  assert.equal(r.ok, false);
+});

@@ -30,7 +30,9 @@ const EXECUTOR_ONLY_VARIABLES = ['MESOS_EXECUTOR_AUTHENTICATION_TOKEN'];
 export function buildLaunchSpec(task: LaunchedTask, executorEnv: Readonly<Record<string, string | undefined>>, sandbox: string): LaunchSpecResult {
   const command = task.command;
   if (command === undefined) return { ok: false, message: `Task '${task.taskId}' has no command to run` };
-  if (command.value === undefined || command.value === '') {
+  const noValue = command.value === undefined || command.value === '';
+  const imageDefault = noValue && !command.shell && hasContainerImage(task);
+  if (noValue && !imageDefault) {
     return {
       ok: false,
       message: command.shell ? `Shell command of task '${task.taskId}' is not specified` : `Executable of task '${task.taskId}' is not specified`,
@@ -51,7 +53,16 @@ export function buildLaunchSpec(task: LaunchedTask, executorEnv: Readonly<Record
   }
 
   const env = taskEnvironment(task, executorEnv, sandbox);
+  // Mesos docker/runtime: with no value, the image's Entrypoint/Cmd (with `arguments`) decide what
+  // runs; the container's task launcher merges them, and an empty `file` tells it so.
+  if (imageDefault || command.value === undefined) return { ok: true, spec: { file: '', args: [...command.arguments], argv0: '', env, cwd: sandbox } };
   return { ok: true, spec: commandSpec({ ...command, value: command.value }, env, sandbox) };
+}
+
+/** The TaskInfo (as received) names a container image: `container.mesos.image`. */
+function hasContainerImage(task: LaunchedTask): boolean {
+  const container = (task.raw as { container?: { mesos?: { image?: unknown } } } | null)?.container;
+  return typeof container?.mesos?.image === 'object' && container.mesos.image !== null;
 }
 
 /**

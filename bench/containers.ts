@@ -1,0 +1,245 @@
+// Image containers against Docker on the same machine, image and registry, in one run
+// (`npm run bench -- containers [--quick]`, as root; needs runc, docker-registry and docker.io):
+//
+//   a. pull: our docker store from a local docker-registry vs `docker pull` (Engine API
+//      POST /images/create) from a dockerd this bench starts; caches cleared before every run;
+//   b. start: ACCEPT -> TASK_RUNNING of an image task through a real master and agent (image
+//      cached) vs the wall time of `docker run --rm --network host` of the same image;
+//   c. overlay provisioning of one container's rootfs (mount + unmount not counted separately).
+//
+// The image is the busybox test image plus a layer of seeded incompressible data, so pulls
+// move a few MB. Where a target is missed, the row's reason says where the time goes.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DockerStore } from '../src/provisioner/index.ts';
+import { OverlayBackend } from '../src/provisioner/backends/index.ts';
+import { buildBusyboxImage, pushImage, randomDataLayerSpec } from '../test/helpers/images.ts';
+import { startRegistry, type Registry } from '../test/helpers/registry.ts';
+import { startDockerd, type Dockerd } from '../test/helpers/dockerd.ts';
+import { tempDir } from '../test/helpers/process.ts';
+import { firstOffer, idOf, launch, startCluster, statusOf, subscribe, frameworkInfo, type Cluster, type Framework, type Json } from '../test/integration/conformance-support.ts';
+import { imageAgentArgs, imageTask, removeCgroupRoot, systemTierAvailable } from '../test/system/linux-support.ts';
+import type { BenchOptions, BenchRow } from './lib.ts';
+
+const RANDOM_LAYER_BYTES = 8 * 1024 * 1024;
+const REPO = 'bench/busybox';
+const TAG = '1';
+const DOCKER_RUN_ANCHOR = 'DESIGN.md: docker run --rm --network host of busybox 176 ms on these machines';
+
+const log = (line: string): void => console.log(`  ${line}`);
+const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+const skipped = (scenario: string, metric: string, unit: string, reason: string): BenchRow => ({ scenario, metric, value: null, unit, reason });
+
+export async function run(opts: BenchOptions): Promise<BenchRow[]> {
+  const unavailable = systemTierAvailable();
+  if (unavailable) return [skipped('image containers', 'all', 'ms', unavailable)];
+  const pulls = opts.quick ? 5 : 7;
+  const starts = opts.quick ? 7 : 11;
+  const work = tempDir('agora-bench-containers-');
+  const rows: BenchRow[] = [];
+  let registry: Registry | undefined;
+  let dockerd: Dockerd | undefined;
+  try {
+    log(`building the image (busybox + ${RANDOM_LAYER_BYTES / 1024 / 1024} MB of seeded random data)`);
+    const image = await buildBusyboxImage(join(work.path, 'image'), { extraLayers: [randomDataLayerSpec(RANDOM_LAYER_BYTES)], runtime: { Cmd: ['sleep', '1000'] } });
+    const bytes = image.layers.reduce((sum, l) => sum + l.gz.size, 0) + image.config.size;
+    registry = await startRegistry();
+    await pushImage(registry.url, REPO, TAG, image);
+    const ref = `${registry.host}/${REPO}:${TAG}`;
+    try {
+      dockerd = await startDockerd();
+    } catch (err) {
+      log(`dockerd did not start: ${reasonOf(err)}`);
+    }
+    rows.push(...(await pullRows(ref, work.path, dockerd, pulls, bytes)));
+    rows.push(...(await startRows(ref, registry, dockerd, starts)));
+    rows.push(...(await overlayRows(ref, work.path, opts.quick ? 20 : 50)));
+  } finally {
+    await dockerd?.release();
+    await registry?.stop();
+    work.cleanup();
+  }
+  return rows;
+}
+
+// ---- a. pull ---------------------------------------------------------------------------------
+
+async function pullRows(ref: string, dir: string, dockerd: Dockerd | undefined, runs: number, bytes: number): Promise<BenchRow[]> {
+  const scenario = `pull ${ref.split('/').slice(1).join('/')} (${(bytes / 1024 / 1024).toFixed(1)} MB compressed, cold cache)`;
+  const ours: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const storeDir = join(dir, `store-${i}`);
+    const store = new DockerStore({ storeDir });
+    await store.recover();
+    const started = performance.now();
+    await store.get(ref);
+    ours.push(performance.now() - started);
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+  log(`agora pull ms: ${ours.map((x) => round(x)).join(', ')}`);
+  const out: BenchRow[] = [
+    { scenario, metric: 'agora_min', value: round(Math.min(...ours)), unit: 'ms' },
+    { scenario, metric: 'agora_max', value: round(Math.max(...ours)), unit: 'ms' },
+  ];
+  if (!dockerd) return [...out, skipped(scenario, 'agora_median', 'ms', 'no dockerd to compare with')];
+  const docker: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    await dockerd.engine.removeImage(ref, true).catch(() => undefined);
+    const started = performance.now();
+    await dockerd.engine.pullImage(ref);
+    docker.push(performance.now() - started);
+  }
+  await dockerd.engine.removeImage(ref, true).catch(() => undefined);
+  log(`docker pull ms: ${docker.map((x) => round(x)).join(', ')}`);
+  const dockerMedian = round(median(docker));
+  out.push(
+    { scenario, metric: 'docker_min', value: round(Math.min(...docker)), unit: 'ms' },
+    { scenario, metric: 'docker_max', value: round(Math.max(...docker)), unit: 'ms' },
+    { scenario, metric: 'docker_median', value: dockerMedian, unit: 'ms' },
+    {
+      scenario,
+      metric: 'agora_median',
+      value: round(median(ours)),
+      unit: 'ms',
+      target: dockerMedian,
+      anchor: `docker pull (Engine API) median ${dockerMedian} ms, same registry; ratio ${round(median(ours) / dockerMedian, 2)}`,
+    },
+  );
+  return out;
+}
+
+// ---- b. start --------------------------------------------------------------------------------
+
+type StartSample = { totalMs: number; agentMs: number; containerMs: number; executorMs: number };
+
+/** ms-epoch `time` of the agent's first log line with `msg` after `since` (pino logs). */
+function logTime(cluster: Cluster, msg: string, since: number, field?: [string, unknown]): number | undefined {
+  for (const line of cluster.agent.output) {
+    if (!line.includes(msg)) continue;
+    try {
+      const l = JSON.parse(line) as Json;
+      const time = typeof l.time === 'number' ? l.time : Date.parse(String(l.time));
+      if (l.msg === msg && time >= since && (!field || l[field[0]] === field[1])) return time;
+    } catch {
+      // Not a log line.
+    }
+  }
+  return undefined;
+}
+
+async function startOne(cluster: Cluster, fw: Framework, ref: string, taskId: string): Promise<StartSample> {
+  const offer = await firstOffer(fw, 30_000);
+  const sinceEpoch = Date.now();
+  const started = performance.now();
+  await launch(fw, [idOf(offer.id)], [imageTask(taskId, cluster.agentId, { image: { type: 'DOCKER', docker: { name: ref } }, command: { shell: true, value: 'sleep 1000' } })]);
+  let runningAt = 0;
+  for (;;) {
+    const update = await fw.events.next((e) => e.type === 'UPDATE' && idOf(statusOf(e).task_id) === taskId, 60_000);
+    const status = statusOf(update);
+    if (status.uuid) await fw.call('ACKNOWLEDGE', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+    if (status.state === 'TASK_RUNNING') {
+      runningAt = fw.events.arrivalOf(update);
+      break;
+    }
+    if (status.state !== 'TASK_STARTING') throw new Error(`task ${taskId}: ${JSON.stringify(status)}`);
+  }
+  const runningEpoch = sinceEpoch + (runningAt - started);
+  const launching = logTime(cluster, 'launching executor', sinceEpoch, ['executor_id', taskId]) ?? sinceEpoch;
+  const launched = logTime(cluster, 'container launched', sinceEpoch) ?? launching;
+  await fw.call('KILL', { task_id: { value: taskId }, agent_id: { value: cluster.agentId } });
+  for (;;) {
+    const status = statusOf(await fw.events.next((e) => e.type === 'UPDATE' && idOf(statusOf(e).task_id) === taskId, 30_000));
+    if (status.uuid) await fw.call('ACKNOWLEDGE', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+    if (status.state !== 'TASK_KILLING' && status.state !== 'TASK_RUNNING') break;
+  }
+  return { totalMs: runningAt - started, agentMs: launching - sinceEpoch, containerMs: launched - launching, executorMs: runningEpoch - launched };
+}
+
+async function startRows(ref: string, registry: Registry, dockerd: Dockerd | undefined, runs: number): Promise<BenchRow[]> {
+  const scenario = `start, image cached (median of ${runs})`;
+  const cgroupsRoot = `agora-bench-${randomBytes(4).toString('hex')}`;
+  let cluster: Cluster | undefined;
+  let fw: Framework | undefined;
+  const samples: StartSample[] = [];
+  try {
+    cluster = await startCluster({ agentArgs: imageAgentArgs({ registry: registry.url, cgroupsRoot }) });
+    fw = await subscribe(cluster.masterUrl, frameworkInfo('bench-containers'));
+    await startOne(cluster, fw, ref, 'warm-up'); // pulls the image
+    for (let i = 0; i < runs; i++) samples.push(await startOne(cluster, fw, ref, `start-${i}`));
+  } catch (err) {
+    return [skipped(scenario, 'agora_median', 'ms', reasonOf(err))];
+  } finally {
+    fw?.close();
+    await cluster?.stop();
+    removeCgroupRoot(cgroupsRoot);
+  }
+  const ours = median(samples.map((s) => s.totalMs));
+  const split = `median split: ACCEPT -> agent launching the executor ${round(median(samples.map((s) => s.agentMs)))} ms; cgroups + overlay rootfs + executor spawn ${round(median(samples.map((s) => s.containerMs)))} ms; command executor start, subscribe, LAUNCH, task launcher spawn -> TASK_RUNNING ${round(median(samples.map((s) => s.executorMs)))} ms`;
+  log(`agora start ms: ${samples.map((s) => round(s.totalMs)).join(', ')}; ${split}`);
+  const rows: BenchRow[] = [];
+  let dockerMedian: number | undefined;
+  if (dockerd) {
+    const cli = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
+    try {
+      if (!cli) throw new Error('no docker CLI');
+      const env = { ...process.env, DOCKER_HOST: `unix://${dockerd.socketPath}` };
+      execFileSync(cli, ['pull', '-q', ref], { env, stdio: 'ignore' });
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const started = performance.now();
+        const r = spawnSync(cli, ['run', '--rm', '--network', 'host', ref, 'true'], { env, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`docker run: ${r.stderr}`);
+        times.push(performance.now() - started);
+      }
+      dockerMedian = round(median(times));
+      log(`docker run ms: ${times.map((x) => round(x)).join(', ')}`);
+      rows.push({ scenario, metric: 'docker_run_median', value: dockerMedian, unit: 'ms', anchor: DOCKER_RUN_ANCHOR });
+    } catch (err) {
+      rows.push(skipped(scenario, 'docker_run_median', 'ms', reasonOf(err)));
+    }
+  }
+  const target = dockerMedian === undefined ? undefined : round(dockerMedian / 3);
+  const row: BenchRow = { scenario, metric: 'agora_accept_to_running_median', value: round(ours), unit: 'ms', anchor: split };
+  if (target !== undefined) {
+    row.target = target;
+    if (ours > target) row.reason = `target missed (docker run / 3 = ${target} ms); ${split}`;
+  }
+  rows.push(row);
+  return rows;
+}
+
+// ---- c. overlay --------------------------------------------------------------------------------
+
+async function overlayRows(ref: string, dir: string, runs: number): Promise<BenchRow[]> {
+  const scenario = `overlay rootfs per container (${runs} containers)`;
+  const store = new DockerStore({ storeDir: join(dir, 'overlay-store') });
+  await store.recover();
+  const image = await store.get(ref);
+  const backend = new OverlayBackend();
+  const provision: number[] = [];
+  const destroy: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const rootfs = join(dir, 'containers', String(i), 'rootfs');
+    const scratch = join(dir, 'containers', String(i), 'scratch');
+    mkdirSync(rootfs, { recursive: true });
+    let started = performance.now();
+    await backend.provision(image.layers, rootfs, scratch);
+    provision.push(performance.now() - started);
+    if (!readFileSync(join(rootfs, 'etc/os-release'), 'utf8').includes('agora-busybox')) throw new Error('overlay rootfs is wrong');
+    started = performance.now();
+    await backend.destroy(rootfs, scratch);
+    destroy.push(performance.now() - started);
+  }
+  log(`overlay provision ms: ${provision.map((x) => round(x, 2)).join(', ')}`);
+  return [
+    { scenario, metric: 'provision_median', value: round(median(provision), 2), unit: 'ms', target: 20, anchor: 'issue 7 target: <= 20 ms' },
+    { scenario, metric: 'destroy_median', value: round(median(destroy), 2), unit: 'ms' },
+  ];
+}
