@@ -144,7 +144,7 @@ test('checkpointed resources round-trip, outlive the agent id, and a damaged fil
     store.forgetAgent();
     const problems: { path: string; message: string }[] = [];
     assert.deepEqual(store.readCheckpointedResources(problems), reserved);
-    assert.deepEqual(problems, []);
+    assert.equal(problems.length, 0);
     writeFileSync(layout.resourcesInfoPath(workDir), '{"resources": [{"name": ');
     assert.deepEqual(store.readCheckpointedResources(problems), []);
     assert.equal(problems.length, 1);
