@@ -24,7 +24,7 @@ const TIERS: Tier[] = [
   { name: 'unit', roots: ['src', 'test/unit', 'test/helpers'], debianPackages: [], parallel: true },
   { name: 'sim', roots: ['test/sim'], debianPackages: [], parallel: true },
   { name: 'integration', roots: ['test/integration'], debianPackages: ['bzip2', 'xz-utils', 'zip'], parallel: true },
-  { name: 'system', roots: ['test/system'], debianPackages: ['runc', 'busybox-static', 'docker-registry', 'apache2-utils', 'docker.io', 'attr'], parallel: false },
+  { name: 'system', roots: ['test/system'], debianPackages: ['runc', 'tini', 'busybox-static', 'docker-registry', 'apache2-utils', 'docker.io', 'attr'], parallel: false },
   { name: 'e2e', roots: ['test/e2e'], debianPackages: [], parallel: false },
 ];
 

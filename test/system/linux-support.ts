@@ -1,23 +1,23 @@
 // Busybox images for the Linux containerizer's system tests, built from Debian's busybox-static
 // (no internet): a layer directory is `bin/busybox` plus one symlink per applet, and small extra
 // layers add files and whiteouts.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox';
 
-/** True when this process can run the system tier (root, runc, busybox). */
-export function systemTierAvailable(): string | undefined {
-  if (process.geteuid?.() !== 0) return 'needs root';
-  for (const tool of ['runc', 'mount']) {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-    } catch {
-      return `needs ${tool} (bash scripts/system-deps.sh runc)`;
-    }
-  }
-  if (!existsSync(BUSYBOX)) return 'needs busybox-static';
+/**
+ * Makes sure this process can run the system tier: root, and runc, tini and busybox-static
+ * (installed through scripts/system-deps.sh when missing, as `npm test system` does first).
+ * Throws otherwise: these tests never skip. Returns undefined, for `{ skip }` options.
+ */
+export function systemTierAvailable(): undefined {
+  if (process.geteuid?.() !== 0) throw new Error('the system tests run as root (cgroups, mounts, runc)');
+  const deps = spawnSync('bash', [join(import.meta.dirname, '../../scripts/system-deps.sh'), 'runc', 'tini', 'busybox-static'], { stdio: 'inherit' });
+  if (deps.status !== 0) throw new Error('installing runc, tini and busybox-static failed (scripts/system-deps.sh)');
+  for (const tool of ['runc', 'mount']) execFileSync('which', [tool], { stdio: 'ignore' });
+  if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing after installing busybox-static`);
   return undefined;
 }
 

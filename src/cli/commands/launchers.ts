@@ -1,4 +1,4 @@
-// The process commands `agora master`, `agora agent` and `agora dev`. The `agora` executable
+// The process commands `agora master`, `agora agent`, `agora dev` and `agora sim`. The `agora` executable
 // (src/main.ts) starts them before the CLI is loaded, so the CLI only lists them in its help.
 // Reaching one of these entries means runCli was called directly, without src/main.ts.
 import { EXIT, type Command } from '../command.ts';
@@ -19,4 +19,5 @@ export const launcherCommands: Command[] = [
   launcher('dev', 'start a local cluster (a master and agents) under a work dir'),
   launcher('master', 'run a master'),
   launcher('agent', 'run an agent'),
+  launcher('sim', 'simulate agents and frameworks against a running master (scale testing)'),
 ];

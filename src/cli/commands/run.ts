@@ -18,6 +18,7 @@ export const runCommand: Command = {
   help: `usage: agora run [--name NAME] [--cpus 0.1] [--mem 32] [--env K=V ...] [--uri URI ...]
                  [--role R] [--offer-timeout 60s] [--master HOST:PORT] -- COMMAND [ARG...]
        agora run [options] --command 'SHELL TEXT'
+       agora run [options] --image IMAGE [--containerizer mesos|docker] [--force-pull] [-- COMMAND...]
 
 Registers a framework, waits for an offer that fits, launches one command task, copies the
 task's stdout and stderr to this terminal while it runs, reports its state changes on stderr,
@@ -32,6 +33,10 @@ with 'sh -c' (shell=true), as mesos-execute --command does.
   --mem MB             memory in MB (default 32)
   --env K=V            environment variable for the task (repeatable; or a JSON object)
   --uri URI            fetch URI into the sandbox before starting (repeatable)
+  --image IMAGE        run in a container of this Docker image (no command: the image's own);
+                       the agent needs --image_providers=docker (or --containerizers=docker)
+  --containerizer C    mesos (default: the agent's image provisioner) or docker (Docker)
+  --force-pull         pull the image even when the agent has it
   --role R             role to register and run as (default *)
   --offer-timeout T    give up when no offer fits within T (default 60s; exit 69)
 ${MASTER_OPTIONS_HELP.replace('print JSON for scripts instead of a table', 'print status lines on stderr as JSON objects')}

@@ -51,3 +51,15 @@ test('--env also takes a JSON object, as mesos-execute does', () => {
   assert.throws(() => parseEnv(['{"A":1}']), /must be a string/);
   assert.throws(() => parseEnv(['{nope']), /not valid JSON/);
 });
+
+test('--image: the command is optional; --containerizer and --force-pull need it', () => {
+  const image = parseRunArgs(['--image', 'busybox:1.36']);
+  assert.deepEqual(image.spec.image, { name: 'busybox:1.36', containerizer: 'mesos', forcePull: false });
+  assert.equal(image.spec.argv, undefined);
+  assert.deepEqual(parseRunArgs(['--image', 'b', '--containerizer', 'docker', '--force-pull', '--', 'ls']).spec.image, { name: 'b', containerizer: 'docker', forcePull: true });
+  assert.throws(() => parseRunArgs(['--containerizer', 'docker', '--', 'ls']), /--containerizer needs --image/);
+  assert.throws(() => parseRunArgs(['--image', 'b', '--containerizer', 'rkt']), /--containerizer 'rkt' is not one of mesos, docker/);
+  assert.throws(() => parseRunArgs(['--force-pull', '--', 'ls']), /--force-pull needs --image/);
+  assert.throws(() => parseRunArgs(['--image', 'a b']), /is not an image reference/);
+  assert.throws(() => parseRunArgs([]), /or --image IMAGE/);
+});

@@ -32,6 +32,9 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
       uri: { type: 'string', multiple: true },
       role: { type: 'string' },
       command: { type: 'string' },
+      image: { type: 'string' },
+      containerizer: { type: 'string' },
+      'force-pull': { type: 'boolean' },
       'offer-timeout': { type: 'string' },
     },
     strict: true,
@@ -41,7 +44,13 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     throw new UsageError(`unexpected '${positionals[0]}': put the command after '--', e.g. agora run -- echo hello`);
   }
   if (values.command !== undefined && argv.length > 0) throw new UsageError("give either --command STRING or '-- COMMAND...', not both");
-  if (values.command === undefined && argv.length === 0) throw new UsageError("nothing to run: add '-- COMMAND...' (or --command 'shell text')");
+  if (values.command === undefined && argv.length === 0 && values.image === undefined) {
+    throw new UsageError("nothing to run: add '-- COMMAND...' (or --command 'shell text', or --image IMAGE for its default command)");
+  }
+  const containerizer = values.containerizer ?? 'mesos';
+  if (containerizer !== 'mesos' && containerizer !== 'docker') throw new UsageError(`--containerizer '${containerizer}' is not one of mesos, docker`);
+  if (values.containerizer !== undefined && values.image === undefined) throw new UsageError('--containerizer needs --image');
+  if (values['force-pull'] === true && values.image === undefined) throw new UsageError('--force-pull needs --image');
   if (values.command !== undefined && values.command.trim() === '') throw new UsageError('--command is empty');
   const name = values.name ?? 'agora-run';
   if (!NAME_RE.test(name)) throw new UsageError(`--name '${name}' may hold letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)`);
@@ -54,7 +63,11 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
     uris: values.uri ?? [],
   };
   if (values.command !== undefined) spec.shellCommand = values.command;
-  else spec.argv = argv;
+  else if (argv.length > 0) spec.argv = argv;
+  if (values.image !== undefined) {
+    if (values.image.trim() === '' || /\s/.test(values.image)) throw new UsageError(`--image '${values.image}' is not an image reference such as busybox:1.36`);
+    spec.image = { name: values.image, containerizer, forcePull: values['force-pull'] === true };
+  }
   return {
     spec,
     master: values.master,

@@ -51,6 +51,17 @@ test('buildTaskInfo: an argv runs with shell=false and arguments=argv; --command
   assert.deepEqual(shell.command, { shell: true, value: 'echo $A' });
 });
 
+test('buildTaskInfo: --image runs in the image, by the Mesos or the Docker containerizer', () => {
+  const base = { ...SPEC, env: {}, uris: [] };
+  const mesos = buildTaskInfo({ ...base, image: { name: 'busybox:1.36', containerizer: 'mesos', forcePull: false } }, 'S0', []);
+  assert.deepEqual(mesos.command, { shell: false }, "no command: the image's default");
+  assert.deepEqual(mesos.container, { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox:1.36' }, cached: true } } });
+  const docker = buildTaskInfo({ ...base, argv: ['ls', '/'], image: { name: 'busybox', containerizer: 'docker', forcePull: true } }, 'S0', []);
+  assert.deepEqual(docker.command, { shell: false, value: 'ls', arguments: ['ls', '/'] });
+  assert.deepEqual(docker.container, { type: 'DOCKER', docker: { image: 'busybox', network: 'HOST', force_pull_image: true } });
+  assert.equal(exitCodeForStatus({ state: 'TASK_FAILED', message: 'Container exited with status 4' }), 4, "the Docker executor's wording");
+});
+
 test('exit codes from the terminal status', () => {
   assert.equal(exitCodeForStatus({ state: 'TASK_FINISHED', message: 'Command exited with status 0' }), 0);
   assert.equal(exitCodeForStatus({ state: 'TASK_FAILED', message: 'Command exited with status 3' }), 3);

@@ -15,6 +15,12 @@ export type RunSpec = {
   shellCommand?: string;
   /** `-- ARGV...`: run exactly this argv (shell=false, value=argv[0], arguments=argv). */
   argv?: string[];
+  /**
+   * `--image NAME`: a Docker image, run by the agent's Mesos containerizer (its image provisioner)
+   * or, with `--containerizer docker`, by Docker (mesos-execute's --docker_image/--containerizer).
+   * Neither a command nor argv: the image's default command.
+   */
+  image?: { name: string; containerizer: 'mesos' | 'docker'; forcePull: boolean };
 };
 
 /** Mesos scalars are fixed point with three decimals; compare and subtract in thousandths. */
@@ -55,16 +61,25 @@ export function buildTaskInfo(spec: RunSpec, agentId: string, resources: Resourc
   if (spec.shellCommand !== undefined) {
     command.shell = true;
     command.value = spec.shellCommand;
-  } else {
-    const argv = spec.argv ?? [];
+  } else if (spec.argv !== undefined) {
     command.shell = false;
-    command.value = argv[0];
-    command.arguments = argv;
+    command.value = spec.argv[0];
+    command.arguments = spec.argv;
+  } else {
+    // The image's default command (Entrypoint/Cmd), as Mesos runs shell=false without a value.
+    command.shell = false;
   }
   const variables = Object.entries(spec.env).map(([name, value]) => ({ name, type: 'VALUE' as const, value }));
   if (variables.length > 0) command.environment = { variables };
   if (spec.uris.length > 0) command.uris = spec.uris.map((value) => ({ value, extract: true }));
-  return { name: spec.name, task_id: { value: spec.taskId }, agent_id: { value: agentId }, resources, command };
+  const task: TaskInfo = { name: spec.name, task_id: { value: spec.taskId }, agent_id: { value: agentId }, resources, command };
+  const image = spec.image;
+  if (image?.containerizer === 'docker') {
+    task.container = { type: 'DOCKER', docker: { image: image.name, network: 'HOST', force_pull_image: image.forcePull } };
+  } else if (image) {
+    task.container = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: image.name }, cached: !image.forcePull } } };
+  }
+  return task;
 }
 
 /** Exit codes for `agora run` beyond the task's own: any failure that has no exit status. */
