@@ -6,7 +6,8 @@
 //
 // `startDockerd()` is idempotent within a test process: every caller shares one daemon, which
 // `release()` stops once the last user is done (containers are force-removed first so their
-// shims exit with it).
+// shims exit with it). Options (registries to reach over plain HTTP, a bridge network) apply to
+// the first start; a later caller asking for different ones gets an error, not a daemon without them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,19 +25,33 @@ export type Dockerd = {
   release(): Promise<void>;
 };
 
-let shared: { daemon: Promise<Dockerd>; users: number } | undefined;
+export type DockerdOptions = {
+  /** `--insecure-registry` for each (`127.0.0.1:PORT`): registries pulled from over plain HTTP. */
+  insecureRegistries?: string[];
+  /**
+   * Give containers a bridge network: dockerd creates its default bridge `docker0` with `bip`
+   * as its address (e.g. `172.31.250.1/24`), without touching iptables (no NAT: containers reach
+   * the host's bridge address, not the outside). Off by default (`--bridge=none`): only host and
+   * none networking then.
+   */
+  bridge?: { bip: string };
+};
 
-export function startDockerd(): Promise<Dockerd> {
+let shared: { daemon: Promise<Dockerd>; users: number; key: string } | undefined;
+
+export function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
+  const key = JSON.stringify(options);
   if (shared) {
+    if (shared.key !== key) return Promise.reject(new Error(`the shared test dockerd runs with ${shared.key}, not ${key}`));
     shared.users += 1;
     return shared.daemon;
   }
-  shared = { daemon: launch(), users: 1 };
+  shared = { daemon: launch(options), users: 1, key };
   shared.daemon.catch(() => (shared = undefined));
   return shared.daemon;
 }
 
-async function launch(): Promise<Dockerd> {
+async function launch(options: DockerdOptions): Promise<Dockerd> {
   const deps = spawnSync('bash', [join(ROOT, 'scripts/system-deps.sh'), 'docker.io', 'busybox-static'], { stdio: 'inherit' });
   if (deps.status !== 0) throw new Error('cannot install docker.io and busybox-static');
   // Short paths: a unix socket path must stay under 108 bytes.
@@ -49,9 +64,13 @@ async function launch(): Promise<Dockerd> {
     `--host=unix://${socketPath}`,
     '--iptables=false',
     '--ip-masq=false',
-    '--bridge=none',
     '--log-level=warn',
+    ...(options.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
   ];
+  if (options.bridge) args.push(`--bip=${options.bridge.bip}`);
+  else args.push('--bridge=none');
+  // dockerd leaves the bridge it created behind when it stops; remove it then, unless it was there before.
+  const ownsBridge = options.bridge !== undefined && spawnSync('ip', ['link', 'show', 'docker0'], { stdio: 'ignore' }).status !== 0;
   const child: ChildProcess = spawn('/usr/sbin/dockerd', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
   const logs: string[] = [];
   child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
@@ -71,6 +90,7 @@ async function launch(): Promise<Dockerd> {
     }
     // dockerd leaves its default network namespace (exec/netns/default) mounted.
     unmountUnder(dir.path);
+    if (ownsBridge) spawnSync('ip', ['link', 'del', 'docker0'], { stdio: 'ignore' });
     rmSync(dir.path, { recursive: true, force: true });
   };
   try {

@@ -311,9 +311,13 @@ export function daemonMessage(body: Buffer, status: number): string {
   return text === '' ? `HTTP ${status}` : text;
 }
 
-/** `X-Registry-Auth`: base64url of the AuthConfig JSON. */
+/**
+ * `X-Registry-Auth`: the AuthConfig JSON in base64url *with* `=` padding. Docker 20.10 (Debian
+ * 12's docker.io) decodes it with Go's padded URL encoding and, when that fails, silently pulls
+ * without credentials ("no basic auth credentials"); Node's 'base64url' drops the padding.
+ */
 export function encodeRegistryAuth(auth: RegistryAuth): string {
-  return Buffer.from(JSON.stringify(auth)).toString('base64url');
+  return Buffer.from(JSON.stringify(auth)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** `name:tag` → {name, tag}; a digest (`@sha256:...`) stays in the name; no tag → `latest`. */

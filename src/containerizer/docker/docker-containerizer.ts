@@ -57,6 +57,8 @@ export type DockerContainerizerOptions = {
   stopTimeoutMs: number;
   /** `--docker_kill_orphans`. */
   killOrphans: boolean;
+  /** `--docker_mesos_image`: the agent runs in a container of this image (see README.md). */
+  mesosImage?: string | undefined;
   /** Tests: replace the engine. */
   engine?: DockerEngine;
 };
@@ -88,6 +90,14 @@ export class DockerContainerizer implements Containerizer {
     this.engine = options.engine ?? new DockerEngine({ socketPath: options.socketPath });
     this.#processes = new PosixContainerizer({ logger: options.logger, clock: options.clock });
     this.#agentConfig = readDockerConfigFlag(options.dockerConfig);
+    if (options.mesosImage !== undefined && options.mesosImage.trim() !== '') {
+      // NOTE: Mesos then starts each docker executor in its own container from this image so it
+      // outlives the agent's container. Agora's executors stay processes of the agent (README.md).
+      this.#log.warn(
+        { docker_mesos_image: options.mesosImage },
+        "--docker_mesos_image is not supported: docker executors run as processes of the agent and end with the agent's container",
+      );
+    }
   }
 
   /** Throws a clear error when the daemon cannot be reached (the agent then refuses to start). */

@@ -10,6 +10,7 @@ export type DockerFlags = {
   docker_remove_delay: number;
   docker_stop_timeout: number;
   docker_kill_orphans: boolean;
+  docker_mesos_image?: string | undefined;
 };
 
 /** `commandExecutorArgv`: the agent's command executor, which the Docker executor replaces for DOCKER tasks. */
@@ -25,5 +26,6 @@ export function dockerSettings(flags: DockerFlags, commandExecutorArgv: () => re
     removeDelayMs: flags.docker_remove_delay,
     stopTimeoutMs: flags.docker_stop_timeout,
     killOrphans: flags.docker_kill_orphans,
+    mesosImage: flags.docker_mesos_image,
   };
 }
