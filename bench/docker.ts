@@ -4,16 +4,26 @@
 //   1. ACCEPT -> TASK_RUNNING of a Docker task (`sleep`, busybox image already cached) through a
 //      real master, agent (`--containerizers=docker,mesos`), Docker executor and private dockerd,
 //      one task at a time on an idle cluster (each is killed before the next launch);
-//   2. the same for a plain command task (posix containerizer, no image), as the baseline a
-//      Linux-containerizer row would sit beside (the Linux image path through the agent is not
-//      measured here yet: see the row's reason);
-//   3. `docker run --rm --network host` of the same image running `true`, with the docker CLI on
+//   2. the same for the Linux containerizer (cgroups, pid namespace, runc) running the SAME image:
+//      one `docker save` tarball, loaded into dockerd (`docker load`) and read by the agent's
+//      image store from a local `--docker_registry` directory;
+//   3. a plain command task (posix containerizer, no image), the floor both sit on;
+//   4. `docker run --rm --network host` of the same image running `true`, with the docker CLI on
 //      the same daemon: the peer's figure for create + start + exit + remove.
 // Each figure is the median of ≥ 7 runs (3 with --quick), with min and max.
 import { spawnSync } from 'node:child_process';
-import { importBusyboxImage, startDockerd, type Dockerd } from '../test/helpers/dockerd.ts';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDockerd, type Dockerd } from '../test/helpers/dockerd.ts';
+import { buildBusyboxImage, writeDockerArchive } from '../test/helpers/images.ts';
+import { tempDir } from '../test/helpers/process.ts';
+import { imageAgentArgs, imageTask, removeCgroupRoot } from '../test/system/linux-support.ts';
 import { acknowledge, commandTask, firstOffer, followToTerminal, frameworkInfo, idOf, launch, nextUpdate, startCluster, subscribe, teardown, type Cluster, type Framework, type Json } from '../test/integration/conformance-support.ts';
-import { dockerAgentArgs, dockerTask, IMAGE } from '../test/system/docker-support.ts';
+import { dockerAgentArgs, dockerTask } from '../test/system/docker-support.ts';
+
+/** One image for every row: a `docker save` tarball of Debian busybox-static. */
+const IMAGE = 'agora-bench-busybox:1';
 import type { BenchOptions, BenchRow } from './lib.ts';
 
 const log = (line: string): void => console.log(`  ${line}`);
@@ -87,21 +97,39 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const n = opts.quick ? 3 : 7;
   const result: BenchRow[] = [];
   let dockerd: Dockerd;
+  const images = tempDir('agora-bench-docker-');
   try {
+    const image = await buildBusyboxImage(join(images.path, 'build'), { runtime: { Cmd: ['sh'], Env: ['PATH=/bin'] } });
+    await writeDockerArchive(image, join(images.path, `${IMAGE}.tar`), [IMAGE]);
     dockerd = await startDockerd();
-    await importBusyboxImage(dockerd.engine, 'agora-test/busybox', '1');
+    await dockerd.engine.loadImage(readFileSync(join(images.path, `${IMAGE}.tar`)));
   } catch (err) {
+    images.cleanup();
     const reason = `no dockerd: ${reasonOf(err)}`;
     return ['docker task ACCEPT->TASK_RUNNING', 'command task ACCEPT->TASK_RUNNING', 'docker run --rm --network host'].map((scenario) => ({ scenario, metric: 'median_ms', value: null, unit: 'ms', reason }));
   }
   try {
     const sleeper = { command: { shell: true, value: 'sleep 60' }, killGraceSecs: 0 };
     try {
-      const docker = await clusterLatencies(dockerAgentArgs(dockerd), n, (id, agent) => dockerTask(id, agent, sleeper));
+      const docker = await clusterLatencies(dockerAgentArgs(dockerd), n, (id, agent) => dockerTask(id, agent, { ...sleeper, image: IMAGE }));
       log(`docker task: ${docker.map(round).join(', ')} ms`);
       result.push(...rows('docker task ACCEPT->TASK_RUNNING (image cached)', docker, 'real agent + Docker executor + dockerd, HOST network'));
     } catch (err) {
       result.push({ scenario: 'docker task ACCEPT->TASK_RUNNING (image cached)', metric: 'median_ms', value: null, unit: 'ms', reason: reasonOf(err) });
+    }
+    const cgroupsRoot = `agora-bench-${randomBytes(4).toString('hex')}`;
+    try {
+      const args = imageAgentArgs({ registry: images.path, cgroupsRoot });
+      const linux = await clusterLatencies(args, n, (id, agent) => ({
+        ...imageTask(id, agent, { image: { type: 'DOCKER', docker: { name: IMAGE } }, command: { shell: true, value: 'sleep 60' } }),
+        kill_policy: { grace_period: { nanoseconds: 0 } },
+      }));
+      log(`linux image task: ${linux.map(round).join(', ')} ms`);
+      result.push(...rows('linux containerizer image task ACCEPT->TASK_RUNNING (image cached)', linux, 'real agent, cgroups + pid namespace + runc, the same image from a local --docker_registry dir'));
+    } catch (err) {
+      result.push({ scenario: 'linux containerizer image task ACCEPT->TASK_RUNNING (image cached)', metric: 'median_ms', value: null, unit: 'ms', reason: reasonOf(err) });
+    } finally {
+      removeCgroupRoot(cgroupsRoot);
     }
     try {
       const plain = await clusterLatencies([], n, (id, agent) => ({ ...commandTask(id, agent, 'sleep 60'), kill_policy: { grace_period: { nanoseconds: 0 } } }));
@@ -110,7 +138,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
         ...rows(
           'posix command task ACCEPT->TASK_RUNNING (no image)',
           plain,
-          'stands in for the Linux containerizer: the Linux image path through the agent is not measured by this bench yet',
+          'no container: the floor of the rows above',
         ),
       );
     } catch (err) {
@@ -125,6 +153,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
     }
   } finally {
     await dockerd.release();
+    images.cleanup();
   }
   return result;
 }

@@ -108,6 +108,13 @@ export class DockerEngine {
     await this.#progress(res, 'POST', path);
   }
 
+  /** Loads a `docker save` tarball (`docker load`): the very image another runtime reads from the same file. */
+  async loadImage(tar: Readable | Buffer): Promise<void> {
+    const path = '/images/load';
+    const res = await this.#send('POST', `${path}?quiet=1`, { stream: tar, contentType: 'application/x-tar', timeoutMs: 0 });
+    await this.#progress(res, 'POST', path);
+  }
+
   async removeImage(ref: string, force = false): Promise<void> {
     await this.#json('DELETE', `/images/${encodeURIComponent(ref)}`, { query: { force } });
   }
