@@ -80,17 +80,18 @@ test('EXITED_EXECUTOR reaches the master on every path where a custom executor n
   assert.equal((await terminalUpdate(master, 'resources')).state, 'TASK_ERROR');
   await master.waitForCall((c) => c.type === 'EXITED_EXECUTOR' && c.exited_executor.executor_id.value === 'E-resources', { timeoutMs: 2000 });
 
-  // 3. A task group, refused until the default executor exists.
+  // 3. A task group the agent refuses (a CUSTOM executor needs a command).
   master.send({
     type: 'RUN_TASK_GROUP',
     run_task_group: {
       framework_info: FRAMEWORK,
-      executor: { type: 'DEFAULT', executor_id: { value: 'E-default' }, framework_id: FRAMEWORK.id! },
+      executor: { type: 'CUSTOM', executor_id: { value: 'E-group' }, framework_id: FRAMEWORK.id! },
       task_group: { tasks: [task('grouped', agentId)] },
     },
   });
-  assert.equal((await terminalUpdate(master, 'grouped')).state, 'TASK_FAILED');
-  await master.waitForCall((c) => c.type === 'EXITED_EXECUTOR' && c.exited_executor.executor_id.value === 'E-default', { timeoutMs: 2000 });
+  const grouped = await terminalUpdate(master, 'grouped');
+  assert.deepEqual([grouped.state, grouped.reason], ['TASK_ERROR', 'REASON_TASK_GROUP_INVALID']);
+  await master.waitForCall((c) => c.type === 'EXITED_EXECUTOR' && c.exited_executor.executor_id.value === 'E-group', { timeoutMs: 2000 });
 
   // 4. The containerizer fails the launch.
   containerizer.launchError = new Error('injected launch failure');
@@ -112,7 +113,7 @@ test('EXITED_EXECUTOR reaches the master on every path where a custom executor n
   master.send({ type: 'RUN_TASK', run_task: { framework_info: FRAMEWORK, task: task('command', agentId, { command: { value: 'true' } }) } });
   assert.equal((await terminalUpdate(master, 'command')).reason, 'REASON_CONTAINER_LAUNCH_FAILED');
   await until(() => agent.agent.findExecutor('F-9', 'command').executor === undefined, 'the command executor to complete');
-  assert.deepEqual(exitedExecutors(master).sort(), ['E-default', 'E-fetch', 'E-launch', 'E-resources', 'E-sandbox']);
+  assert.deepEqual(exitedExecutors(master).sort(), ['E-fetch', 'E-group', 'E-launch', 'E-resources', 'E-sandbox']);
 });
 
 test('an executor update without a source is forced to SOURCE_EXECUTOR and acknowledged', async (t) => {

@@ -22,6 +22,7 @@ import { AGORA_VERSION } from '../common/version.ts';
 import type { Containerizer } from '../containerizer/index.ts';
 import { AgentCheckpoint } from './agent-checkpoint.ts';
 import { planRecovery, type RecoverMode } from './checkpoint/index.ts';
+import { defaultExecutorArgv } from './default-executor.ts';
 import { ExecutorLifecycle } from './executor-lifecycle.ts';
 import { rebuildState, type RecoveredPlan } from './recovery.ts';
 import { FetchStep } from './fetch-step.ts';
@@ -61,6 +62,8 @@ export type AgentOptions = {
   attributes: Attribute[];
   /** argv of the command executor program. */
   commandExecutorArgv: string[];
+  /** argv of the default executor program (default: built under the work dir on first use). */
+  defaultExecutorArgv?: (() => string[]) | undefined;
   /** Environment every executor starts from. */
   executorEnvironmentBase: Record<string, string | undefined>;
   statusUpdateRetryMinMs?: number | undefined;
@@ -145,6 +148,7 @@ export class Agent {
         this.#maybeCompleteExecutor(framework, executor);
       },
       checkpoint: this.#checkpoint,
+      defaultExecutorArgv: options.defaultExecutorArgv ?? defaultExecutorArgv(options.flags.work_dir),
       ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
     });
     const parts = { state: this.state, log: this.#log, relay: this.#relay, lifecycle: this.#lifecycle };

@@ -14,7 +14,7 @@
 // step after one re-checks the executor's state (it may have been shut down meanwhile). Launches
 // in flight are tracked so that stop() can wait for them and destroy what they produce.
 import type { AgentToMasterCall } from '../protocol/agora/agent-master.ts';
-import type { AgentInfo, ExecutorEvent, ExecutorInfo, TaskInfo, TaskStatus } from '../protocol/index.ts';
+import type { AgentInfo, CommandInfo, ExecutorEvent, ExecutorInfo, TaskInfo, TaskStatus } from '../protocol/index.ts';
 import { encodeExecutorEvent } from '../protocol/index.ts';
 import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
@@ -68,6 +68,8 @@ export type ExecutorLifecycleOptions = {
   lookupUser?: (name: string) => Promise<TaskUser>;
   /** Writes checkpointing frameworks' executors and tasks (absent: nothing is written). */
   checkpoint?: AgentCheckpoint;
+  /** argv of the default executor program (task groups); absent: DEFAULT executors fail to launch. */
+  defaultExecutorArgv?: () => string[];
 };
 
 export class ExecutorLifecycle {
@@ -92,36 +94,52 @@ export class ExecutorLifecycle {
    * Executor record exists end the task at once; the master still hears EXITED_EXECUTOR.
    */
   launch(framework: Framework, info: ExecutorInfo, task: TaskInfo, taskResources: Resources, isCommandExecutor: boolean): void {
+    this.#create(framework, info, [task], taskResources, isCommandExecutor, false);
+  }
+
+  /**
+   * Creates the executor for its first task group (delivered as one LAUNCH_GROUP once it
+   * subscribes) and starts its container; as `launch`.
+   */
+  launchGroup(framework: Framework, info: ExecutorInfo, tasks: readonly TaskInfo[], taskResources: Resources): void {
+    this.#create(framework, info, tasks, taskResources, false, true);
+  }
+
+  #create(framework: Framework, info: ExecutorInfo, tasks: readonly TaskInfo[], taskResources: Resources, isCommandExecutor: boolean, asGroup: boolean): void {
     const agentId = this.#o.agentId()!;
     const { relay, flags } = this.#o;
-    const taskId = task.task_id.value;
     const executorId = info.executor_id.value;
     const containerId = newUuid();
+    const failAll = (state: 'TASK_FAILED' | 'TASK_ERROR', reason: 'REASON_CONTAINER_LAUNCH_FAILED' | 'REASON_TASK_INVALID', message: string): void => {
+      for (const task of tasks) relay.update(framework.id, undefined, relay.agentStatus(task.task_id.value, state, reason, message));
+      this.reportNeverStarted(framework.id, executorId, isCommandExecutor);
+    };
     let directory: string;
     try {
       directory = executorRunDir(flags.work_dir, agentId, framework.id, executorId, containerId);
       createSandbox(directory, executorLatestRunLink(flags.work_dir, agentId, framework.id, executorId));
     } catch (err) {
-      this.#log.error({ err: (err as Error).message, task_id: taskId }, 'cannot create sandbox');
-      relay.update(framework.id, undefined, relay.agentStatus(taskId, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to create sandbox: ${(err as Error).message}`));
-      this.reportNeverStarted(framework.id, executorId, isCommandExecutor);
+      this.#log.error({ err: (err as Error).message, executor_id: executorId }, 'cannot create sandbox');
+      failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to create sandbox: ${(err as Error).message}`);
       return;
     }
     let resources: Resources;
     try {
       resources = resourcesFromWire(info.resources ?? []).add(taskResources);
     } catch (err) {
-      relay.update(framework.id, undefined, relay.agentStatus(taskId, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor resources: ${(err as Error).message}`));
-      this.reportNeverStarted(framework.id, executorId, isCommandExecutor);
+      failAll('TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor resources: ${(err as Error).message}`);
       return;
     }
     const executor = newExecutor({ id: executorId, frameworkId: framework.id, info, isCommandExecutor, containerId, directory, resources });
-    executor.queuedTasks.set(taskId, task);
+    for (const task of tasks) executor.queuedTasks.set(task.task_id.value, task);
+    if (asGroup) executor.queuedGroups.push(tasks.map((t) => t.task_id.value));
     framework.executors.set(executor.id, executor);
-    this.#o.checkpoint?.executorLaunched(framework, executor, task);
+    const [first, ...rest] = tasks;
+    if (first) this.#o.checkpoint?.executorLaunched(framework, executor, first);
+    for (const task of rest) this.#o.checkpoint?.taskAdded(framework, executor, task);
     const timeoutMs = flags.executor_registration_timeout;
     executor.timers.registration = this.#o.clock.setTimeout(() => this.#registrationTimedOut(executor, timeoutMs), timeoutMs);
-    this.#log.info({ executor_id: executor.id, framework_id: framework.id, container_id: containerId, directory }, 'launching executor');
+    this.#log.info({ executor_id: executor.id, framework_id: framework.id, container_id: containerId, directory, type: info.type }, 'launching executor');
     this.#startContainer(framework, executor);
   }
 
@@ -196,11 +214,29 @@ export class ExecutorLifecycle {
     for (const taskId of lost) relay.update(framework.id, executor.id, relay.agentStatus(taskId, end.state, end.reason, end.message, executor.id));
   }
 
-  /** Sends LAUNCH for every queued task of a subscribed executor. */
+  /**
+   * Delivers every queued task of a subscribed executor: each queued task group as one
+   * LAUNCH_GROUP (with those of its tasks still queued), every other task as LAUNCH.
+   */
   launchQueuedTasks(executor: Executor): void {
-    for (const [taskId, info] of [...executor.queuedTasks]) {
-      executor.queuedTasks.delete(taskId);
-      executor.launchedTasks.set(taskId, newTask(info, executor.frameworkId, this.#o.agentId()!, executor.isCommandExecutor ? undefined : executor.id));
+    const agentId = this.#o.agentId()!;
+    const deliver = (info: TaskInfo): void => {
+      executor.queuedTasks.delete(info.task_id.value);
+      executor.launchedTasks.set(info.task_id.value, newTask(info, executor.frameworkId, agentId, executor.isCommandExecutor ? undefined : executor.id));
+    };
+    const groups = executor.queuedGroups;
+    executor.queuedGroups = [];
+    for (const ids of groups) {
+      const tasks = ids.flatMap((id) => {
+        const info = executor.queuedTasks.get(id);
+        return info ? [info] : [];
+      });
+      if (tasks.length === 0) continue;
+      tasks.forEach(deliver);
+      this.send(executor, { type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks } } });
+    }
+    for (const info of [...executor.queuedTasks.values()]) {
+      deliver(info);
       this.send(executor, { type: 'LAUNCH', launch: { task: info } });
     }
   }
@@ -327,7 +363,7 @@ export class ExecutorLifecycle {
       const user = switchTo === undefined ? undefined : await (this.#o.lookupUser ?? lookupTaskUser)(switchTo);
       const config = {
         containerId: executor.containerId,
-        command: executor.info.command ?? {},
+        command: this.#executorCommand(executor),
         container: executor.info.container,
         directory: executor.directory,
         resources: executor.resources,
@@ -365,6 +401,18 @@ export class ExecutorLifecycle {
     // Shut down, timed out or the agent stopping while the launch was in progress.
     if (executor.state === 'TERMINATING') void executor.containerizer.destroy(executor.containerId);
     return executor.containerizer;
+  }
+
+  /**
+   * What the executor's container runs: the framework's command, or for a DEFAULT executor
+   * (which has none) Agora's default executor program, as Mesos's agent fills in
+   * `mesos-default-executor`. The ExecutorInfo itself is kept as the framework sent it.
+   */
+  #executorCommand(executor: Executor): CommandInfo {
+    if (executor.info.type !== 'DEFAULT' || executor.info.command !== undefined) return executor.info.command ?? {};
+    const argv = this.#o.defaultExecutorArgv?.();
+    if (argv === undefined || argv.length === 0) throw new Error('this agent has no default executor program');
+    return { shell: false, value: argv[0]!, arguments: argv };
   }
 
   #registrationTimedOut(executor: Executor, timeoutMs: number): void {

@@ -1,7 +1,8 @@
 // KILL_TASK and SHUTDOWN_FRAMEWORK from the master.
 //
-//   kill of a task  queued (never delivered) ──> TASK_KILLED by the agent; an executor left with
-//                   │                            nothing to run is shut down
+//   kill of a task  queued (never delivered) ──> TASK_KILLED by the agent (with the rest of its
+//                   │                            task group); an executor left with nothing to
+//                   │                            run is shut down
 //                   launched, executor RUNNING ──> KILL to the executor (it reports the end)
 //                   unknown framework / task ────> TASK_LOST (TASK_DROPPED if partition aware)
 //   framework shutdown ──> framework TERMINATING, its updates dropped, every executor shut down
@@ -9,7 +10,7 @@ import type { KillPolicy } from '../protocol/index.ts';
 import type { Logger } from '../common/log.ts';
 import { droppedOrLost } from './executor-launch.ts';
 import type { ExecutorLifecycle } from './executor-lifecycle.ts';
-import { findTask, type AgentState, type Framework } from './state.ts';
+import { findTask, queuedGroupOf, type AgentState, type Framework } from './state.ts';
 import type { StatusRelay } from './status-relay.ts';
 
 export type KillShutdownDeps = {
@@ -37,8 +38,14 @@ export function killTask(d: KillShutdownDeps, frameworkId: string, taskId: strin
   }
   const found = findTask(executor, taskId)!;
   if (found.where === 'queued') {
-    // Never delivered to the executor: the agent answers for it.
-    relay.update(framework.id, executor.id, relay.agentStatus(taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor', executor.id));
+    // Never delivered to the executor: the agent answers for it, and for the rest of its task
+    // group, which is killed as a whole (Mesos `Slave::killTask`).
+    const group = queuedGroupOf(executor, taskId);
+    if (group) executor.queuedGroups = executor.queuedGroups.filter((g) => g !== group);
+    for (const id of group ?? [taskId]) {
+      if (!executor.queuedTasks.has(id)) continue;
+      relay.update(framework.id, executor.id, relay.agentStatus(id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor', executor.id));
+    }
     if (executor.queuedTasks.size === 0 && executor.launchedTasks.size === 0) lifecycle.shutdown(executor);
     return;
   }

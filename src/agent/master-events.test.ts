@@ -19,6 +19,7 @@ function executor(id: string, isCommandExecutor: boolean): Executor {
     containerizer: undefined,
     resources: Resources.EMPTY,
     queuedTasks: new Map(),
+    queuedGroups: [],
     launchedTasks: new Map(),
     terminatedTasks: new Map(),
     completedTasks: [],

@@ -33,6 +33,7 @@ function executor(isCommandExecutor: boolean): Executor {
     containerizer: undefined,
     resources: Resources.EMPTY,
     queuedTasks: new Map([['a', info('a')]]),
+    queuedGroups: [],
     launchedTasks: new Map(),
     terminatedTasks: new Map(),
     completedTasks: [],

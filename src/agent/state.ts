@@ -58,6 +58,11 @@ export type Executor = {
   /** Executor + task resources: the container's limits. */
   resources: Resources;
   queuedTasks: Map<string, TaskInfo>;
+  /**
+   * Task groups not yet delivered, as ids of `queuedTasks` entries: each goes to the executor as
+   * one LAUNCH_GROUP. Queued tasks outside any group go as LAUNCH.
+   */
+  queuedGroups: string[][];
   launchedTasks: Map<string, Task>;
   terminatedTasks: Map<string, Task>;
   completedTasks: Task[];
@@ -94,6 +99,7 @@ export function newExecutor(identity: ExecutorIdentity): Executor {
     state: 'REGISTERING',
     containerizer: undefined,
     queuedTasks: new Map(),
+    queuedGroups: [],
     launchedTasks: new Map(),
     terminatedTasks: new Map(),
     completedTasks: [],
@@ -181,6 +187,11 @@ export function completeTask(executor: Executor, taskId: string): void {
   if (!task) return;
   executor.terminatedTasks.delete(taskId);
   pushBounded(executor.completedTasks, task, MAX_COMPLETED_TASKS_PER_EXECUTOR);
+}
+
+/** The queued group holding a task, if the task came in a task group that was not delivered yet. */
+export function queuedGroupOf(executor: Executor, taskId: string): string[] | undefined {
+  return executor.queuedGroups.find((group) => group.includes(taskId));
 }
 
 /** True when an executor has no task left that is queued, running or awaiting acknowledgement. */

@@ -5,11 +5,16 @@
 //      │ executor exists: TERMINATING/TERMINATED ──> TASK_LOST (TASK_DROPPED if partition aware)
 //      │                  otherwise ──────────────> queued; LAUNCHed at once if it is RUNNING
 //      └ no executor yet ──> ExecutorLifecycle.launch
+//
+//   RUN_TASK_GROUP: the same, for all tasks of the group at once (TASK_ERROR /
+//   REASON_TASK_GROUP_INVALID), queued as one group and delivered as one LAUNCH_GROUP;
+//   no executor yet ──> ExecutorLifecycle.launchGroup (a DEFAULT executor runs Agora's default
+//   executor program, a CUSTOM one the framework's command)
 import type { AgentRunTaskGroup } from '../protocol/agora/agent-master.ts';
 import type { FrameworkInfo, TaskInfo } from '../protocol/index.ts';
 import type { Logger } from '../common/log.ts';
 import { validateUserId } from '../common/ids.ts';
-import { resourcesFromWire, type Resources } from '../common/resources/index.ts';
+import { Resources, resourcesFromWire } from '../common/resources/index.ts';
 import { commandExecutorInfo, droppedOrLost } from './executor-launch.ts';
 import type { AgentCheckpoint } from './agent-checkpoint.ts';
 import type { ExecutorLifecycle } from './executor-lifecycle.ts';
@@ -91,14 +96,79 @@ export function runTask(d: TaskIntakeDeps, frameworkInfo: FrameworkInfo, task: T
   if (existing.state === 'RUNNING') lifecycle.launchQueuedTasks(existing);
 }
 
-/** Task groups fail until the default executor exists; the master frees the executor's resources. */
-// TODO(default-executor): launch task groups once the default executor exists.
+/**
+ * A task group (Mesos `Slave::run` with a TaskGroupInfo): the agent's own checks, then the group
+ * is queued on its executor, launched for the group when it does not run yet, and delivered as
+ * one LAUNCH_GROUP once the executor is subscribed. A refused group ends every task TASK_ERROR /
+ * REASON_TASK_GROUP_INVALID, and the master hears EXITED_EXECUTOR for an executor never started.
+ */
 export function runTaskGroup(d: TaskIntakeDeps, group: AgentRunTaskGroup): void {
   const framework = ensureFramework(d, group.framework_info);
-  if (!framework) return;
-  const { relay } = d;
-  for (const task of group.task_group.tasks ?? []) {
-    relay.update(framework.id, undefined, relay.agentStatus(task.task_id.value, 'TASK_FAILED', 'REASON_TASK_GROUP_INVALID', 'task groups need the default executor, not built yet'));
+  if (!framework || d.agentId() === undefined) return;
+  const tasks = group.task_group.tasks ?? [];
+  const executorId = group.executor.executor_id.value;
+  if (framework.state === 'TERMINATING') {
+    d.log.warn({ executor_id: executorId, framework_id: framework.id }, 'ignoring task group of a terminating framework');
+    return;
   }
-  d.lifecycle.reportNeverStarted(framework.id, group.executor.executor_id.value, false);
+  const { relay, lifecycle } = d;
+  const problem = taskGroupProblem(framework, group);
+  if (problem !== undefined) {
+    d.log.warn({ executor_id: executorId, problem }, 'task group refused');
+    for (const task of tasks) relay.update(framework.id, undefined, relay.agentStatus(task.task_id.value, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', problem));
+    lifecycle.reportNeverStarted(framework.id, executorId, false);
+    return;
+  }
+  let taskResources: Resources = Resources.EMPTY;
+  try {
+    for (const task of tasks) taskResources = taskResources.add(resourcesFromWire(task.resources ?? []));
+  } catch (err) {
+    for (const task of tasks) {
+      relay.update(framework.id, undefined, relay.agentStatus(task.task_id.value, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Invalid resources: ${(err as Error).message}`));
+    }
+    lifecycle.reportNeverStarted(framework.id, executorId, false);
+    return;
+  }
+  // The executor of every task is the group's; the tasks travel without one, as Mesos delivers them.
+  const groupTasks = tasks.map(({ executor: _executor, ...task }) => task);
+  const info = { ...group.executor, framework_id: { value: framework.id } };
+  const existing = framework.executors.get(executorId);
+  if (!existing) return lifecycle.launchGroup(framework, info, groupTasks, taskResources);
+  if (existing.state === 'TERMINATING' || existing.state === 'TERMINATED') {
+    for (const task of groupTasks) {
+      relay.update(framework.id, existing.id, relay.agentStatus(task.task_id.value, droppedOrLost(framework.info), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating', existing.id));
+    }
+    return;
+  }
+  existing.resources = existing.resources.add(taskResources);
+  if (existing.containerizer) void existing.containerizer.update(existing.containerId, existing.resources).catch(() => {});
+  for (const task of groupTasks) {
+    existing.queuedTasks.set(task.task_id.value, task);
+    d.checkpoint?.taskAdded(framework, existing, task);
+  }
+  existing.queuedGroups.push(groupTasks.map((t) => t.task_id.value));
+  if (existing.state === 'RUNNING') lifecycle.launchQueuedTasks(existing);
+}
+
+/** Why the agent refuses a task group (the master checked it in full), if it does. */
+function taskGroupProblem(framework: Framework, group: AgentRunTaskGroup): string | undefined {
+  const executor = group.executor;
+  const tasks = group.task_group.tasks ?? [];
+  if (tasks.length === 0) return 'Task group must not be empty';
+  const executorIdProblem = validateUserId(executor.executor_id.value);
+  if (executorIdProblem !== undefined) return `'ExecutorInfo.executor_id' is invalid: ${executorIdProblem}`;
+  if (executor.type !== 'DEFAULT' && executor.type !== 'CUSTOM') return "'ExecutorInfo.type' must be 'DEFAULT' or 'CUSTOM'";
+  if (executor.type === 'CUSTOM' && executor.command === undefined) return "'ExecutorInfo.command' must be set for 'CUSTOM' executor";
+  const existing = framework.executors.get(executor.executor_id.value);
+  if (existing && existing.info.type !== executor.type) return `Executor '${executor.executor_id.value}' already runs with type ${existing.info.type ?? 'CUSTOM'}`;
+  const ids = new Set<string>();
+  for (const task of tasks) {
+    const id = task.task_id.value;
+    const idProblem = validateUserId(id);
+    if (idProblem !== undefined) return `'TaskInfo.task_id' is invalid: ${idProblem}`;
+    if (ids.has(id)) return `Task has duplicate ID: ${id}`;
+    ids.add(id);
+    for (const running of framework.executors.values()) if (findTask(running, id)) return `Task has duplicate ID: ${id}`;
+  }
+  return undefined;
 }

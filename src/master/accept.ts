@@ -5,7 +5,7 @@
 // valid offers among them go back to the allocator. With valid offers the operations run in
 // order against what is left of the offers: each task is checked (validation/task.ts) and either
 // launched (TASK_STAGING, RUN_TASK / RUN_TASK_GROUP to the agent) or refused with TASK_ERROR
-// (every LAUNCH_GROUP is, REASON_TASK_GROUP_INVALID, until agents run the default executor);
+// (REASON_TASK_INVALID, or REASON_TASK_GROUP_INVALID for every task of a refused group);
 // reservations and volumes are applied (operations.ts). Whatever is left is declined with the
 // call's filters, so a LAUNCH of zero tasks is a decline.
 import { Resources } from '../common/resources/index.ts';
@@ -20,8 +20,8 @@ import { invalidOfferState } from './tasks.ts';
 import { validateOfferIds } from './validation/offers.ts';
 import { checkTask, checkTaskGroup, type CheckedTask, type TaskCheckContext } from './validation/task.ts';
 
-/** The TASK_ERROR message for LAUNCH_GROUP while the cluster has no default executor. */
-export const TASK_GROUPS_UNAVAILABLE = 'task groups need the default executor, which this cluster does not run yet';
+/** The TASK_ERROR message for LAUNCH_GROUP on a master started with `defaultExecutorAvailable: false`. */
+export const TASK_GROUPS_UNAVAILABLE = 'task groups need the default executor, which this cluster does not run';
 
 function tasksOf(op: OfferOperation): TaskInfo[] {
   if (op.type === 'LAUNCH') return op.launch?.task_infos ?? [];

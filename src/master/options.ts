@@ -62,8 +62,9 @@ export type MasterOptions = {
   /** Answer `/files/*` with 307 to the owning agent instead of proxying. Default false. */
   filesRedirectToAgent?: boolean;
   /**
-   * Whether the agents can run the default executor, which LAUNCH_GROUP needs. Default false (it
-   * does not exist yet): every LAUNCH_GROUP gets TASK_ERROR. Tests of the RUN_TASK_GROUP path set it.
+   * Whether the agents can run the default executor, which LAUNCH_GROUP needs. Default true (every
+   * Agora agent can); false refuses every LAUNCH_GROUP with TASK_ERROR / REASON_TASK_GROUP_INVALID
+   * before anything is allocated, for a cluster whose agents predate the default executor.
    */
   defaultExecutorAvailable?: boolean;
   /** Master id (a UUID by default); tests may fix it. */
@@ -124,7 +125,7 @@ export function resolveOptions(options: MasterOptions, defaultHostname: string):
     maxOperatorEventStreamSubscribers: options.maxOperatorEventStreamSubscribers ?? 1000,
     filesProxyTimeoutMs: options.filesProxyTimeoutMs ?? 10_000,
     filesRedirectToAgent: options.filesRedirectToAgent ?? false,
-    defaultExecutorAvailable: options.defaultExecutorAvailable ?? false,
+    defaultExecutorAvailable: options.defaultExecutorAvailable ?? true,
     flags: options.flags ?? {},
   };
 }

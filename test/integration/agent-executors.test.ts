@@ -155,18 +155,29 @@ test('the executor API answers malformed and unknown calls with the Mesos status
   assert.match(await notJson.text(), /^Failed to parse body into JSON/);
 });
 
-test('task groups are refused until the default executor exists; unknown kills are answered', async (t) => {
+test('a task group runs in the default executor as one LAUNCH_GROUP; unknown kills are answered', async (t) => {
   const { master } = await cluster(t);
+  const task = (id: string): TaskInfo => ({
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: master.agentId },
+    resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }],
+    command: { value: 'true' },
+  });
   const group = {
     framework_info: FRAMEWORK,
-    executor: { type: 'DEFAULT' as const, executor_id: { value: 'default' }, framework_id: FRAMEWORK.id! },
-    task_group: { tasks: [taskFor('g1', customExecutor('default', 'true'), master.agentId)] },
+    executor: { type: 'DEFAULT' as const, executor_id: { value: 'default' }, framework_id: FRAMEWORK.id!, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.1 } }] },
+    task_group: { tasks: [task('g1'), task('g2')] },
   };
   master.send({ type: 'RUN_TASK_GROUP', run_task_group: group });
-  const failed = await master.waitForCall((c) => c.type === 'STATUS_UPDATE' && c.status_update.status.task_id.value === 'g1');
-  assert.ok(failed.type === 'STATUS_UPDATE');
-  assert.equal(failed.status_update.status.state, 'TASK_FAILED');
-  assert.match(failed.status_update.status.message ?? '', /default executor/);
+  for (const id of ['g1', 'g2']) {
+    const finished = await master.waitForCall((c) => c.type === 'STATUS_UPDATE' && c.status_update.status.task_id.value === id && isTerminalTaskState(c.status_update.status.state));
+    assert.ok(finished.type === 'STATUS_UPDATE');
+    const status = finished.status_update.status;
+    assert.equal(status.state, 'TASK_FINISHED', status.message);
+    assert.equal(status.executor_id?.value, 'default');
+    assert.ok(status.container_status?.container_id?.parent?.value, 'a nested container with the executor container as parent');
+  }
 
   master.send({ type: 'KILL_TASK', kill_task: { framework_id: FRAMEWORK.id!, task_id: { value: 'ghost' } } });
   const lost = await master.waitForCall((c) => c.type === 'STATUS_UPDATE' && c.status_update.status.task_id.value === 'ghost');

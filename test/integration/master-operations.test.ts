@@ -11,9 +11,9 @@ describe('master: operations', () => {
   let master: RunningMaster;
   let agent: TestAgent;
   before(async () => {
-    // The RUN_TASK_GROUP path, for when agents run the default executor.
-    master = await startMaster({ port: 0, allocationIntervalMs: 30, defaultExecutorAvailable: true });
-    agent = await TestAgent.register(master.url);
+    master = await startMaster({ port: 0, allocationIntervalMs: 30 });
+    // Disk: a task group's executor must have some (Mesos's validation).
+    agent = await TestAgent.register(master.url, { resources: [scalar('cpus', 4), scalar('mem', 4096), scalar('disk', 1024)] });
   });
   after(async () => {
     agent.close();
@@ -24,7 +24,12 @@ describe('master: operations', () => {
     const scheduler = await TestScheduler.subscribe(master.url, { user: 'u', name: 'group' });
     try {
       const offer = (await scheduler.events.next('OFFERS')).offers.offers![0]!;
-      const executor = { type: 'DEFAULT', executor_id: { value: 'ex' }, framework_id: { value: scheduler.frameworkId }, resources: [scalar('cpus', 0.1), scalar('mem', 32)] };
+      const executor = {
+        type: 'DEFAULT',
+        executor_id: { value: 'ex' },
+        framework_id: { value: scheduler.frameworkId },
+        resources: [scalar('cpus', 0.1), scalar('mem', 32), scalar('disk', 10)],
+      };
       const task = (id: string) => ({ name: id, task_id: { value: id }, agent_id: { value: agent.agentId }, resources: [scalar('cpus', 0.5), scalar('mem', 64)] });
       await scheduler.mustCall({
         type: 'ACCEPT',
@@ -125,7 +130,7 @@ describe('master: task groups and executors on a cluster without the default exe
   let master: RunningMaster;
   let agent: TestAgent;
   before(async () => {
-    master = await startMaster({ port: 0, allocationIntervalMs: 30 });
+    master = await startMaster({ port: 0, allocationIntervalMs: 30, defaultExecutorAvailable: false });
     agent = await TestAgent.register(master.url);
   });
   after(async () => {

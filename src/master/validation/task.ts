@@ -148,26 +148,81 @@ export function checkTask(task: TaskInfo, ctx: TaskCheckContext): TaskCheck {
   return { ok: true, task: { info: withResources(task, basics, executor), taskResources: basics, executorResources, executor } };
 }
 
-/** A LAUNCH_GROUP: any problem fails the whole group. */
+/** Mesos's minimum resources of a task group's executor (master/constants MIN_CPUS, MIN_MEM). */
+export const MIN_EXECUTOR_CPUS = 0.01;
+export const MIN_EXECUTOR_MEM_MB = 32;
+
+/** A size as stout prints `Bytes`: the largest unit that divides it (`32MB`, `512KB`, `10B`). */
+export function formatBytes(bytes: number): string {
+  const b = Math.round(bytes);
+  if (b === 0 || b % 1024 !== 0) return `${b}B`;
+  if (b % (1024 * 1024) !== 0) return `${b / 1024}KB`;
+  if (b % (1024 * 1024 * 1024) !== 0) return `${b / (1024 * 1024)}MB`;
+  if (b % (1024 * 1024 * 1024 * 1024) !== 0) return `${b / (1024 * 1024 * 1024)}GB`;
+  return `${b / (1024 * 1024 * 1024 * 1024)}TB`;
+}
+
+/** Checks of one task of a group (Mesos `task::group::internal::validateTask`). */
+function checkGroupTask(task: TaskInfo, ctx: TaskCheckContext, seen: ReadonlySet<string>): Resources | string {
+  // The master checks ids against its known tasks; the tasks of one group against each other too.
+  if (seen.has(task.task_id.value)) return `Task has duplicate ID: ${task.task_id.value}`;
+  const basics = checkTaskBasics(task, ctx);
+  if (typeof basics === 'string') return basics;
+  const container = task.container;
+  if (container !== undefined) {
+    const healthType = task.health_check?.type;
+    if ((container.network_infos ?? []).length > 0 && (healthType === 'HTTP' || healthType === 'TCP')) {
+      return "HTTP and TCP health checks are not supported for nested containers not joining parent's network";
+    }
+    if (container.type === 'DOCKER') return 'Docker ContainerInfo is not supported on the task';
+  }
+  if (Object.keys(task.limits ?? {}).length > 0 && container?.linux_info?.share_cgroups !== false) {
+    return "Resource limits may only be set for tasks within a task group when the 'share_cgroups' field is set to 'false'.";
+  }
+  return basics;
+}
+
+/**
+ * A LAUNCH_GROUP (Mesos `task::group::validate`): every task first (the message prefixed with
+ * `Task '<id>' is invalid: `), then the executor, then the resources of the whole group against
+ * the offer. Any problem fails the whole group.
+ */
 export function checkTaskGroup(executor: ExecutorInfo, tasks: readonly TaskInfo[], ctx: TaskCheckContext): TaskGroupCheck {
   if (tasks.length === 0) return { ok: false, error: 'Task group must not be empty' };
   const ids = new Set<string>();
   const checked: { info: TaskInfo; resources: Resources }[] = [];
   for (const task of tasks) {
-    if (ids.has(task.task_id.value)) return { ok: false, error: `Task has duplicate ID: ${task.task_id.value}` };
+    const result = checkGroupTask(task, ctx, ids);
+    if (typeof result === 'string') return { ok: false, error: `Task '${task.task_id.value}' is invalid: ${result}` };
     ids.add(task.task_id.value);
-    const basics = checkTaskBasics(task, ctx);
-    if (typeof basics === 'string') return { ok: false, error: basics };
-    if (task.executor !== undefined) return { ok: false, error: `Task '${task.task_id.value}' should not have 'ExecutorInfo' set` };
-    if (task.container?.type === 'DOCKER') return { ok: false, error: 'Docker ContainerInfo is not supported on the task' };
-    checked.push({ info: task, resources: basics });
+    checked.push({ info: task, resources: result });
   }
-  if (executor.type === undefined) return { ok: false, error: "'ExecutorInfo.type' must be set" };
-  if (executor.type !== 'DEFAULT') return { ok: false, error: "'ExecutorInfo.type' must be 'DEFAULT'" };
+  const id = executor.executor_id.value;
   if (executor.framework_id === undefined) return { ok: false, error: "'ExecutorInfo.framework_id' must be set" };
-  if (executor.container?.type === 'DOCKER') return { ok: false, error: 'Docker ContainerInfo is not supported on the executor' };
   const exec = checkExecutor(executor, ctx);
   if (typeof exec === 'string') return { ok: false, error: exec };
+  if (executor.type === undefined) return { ok: false, error: "'ExecutorInfo.type' must be set" };
+  if (executor.container?.type === 'DOCKER') return { ok: false, error: 'Docker ContainerInfo is not supported on the executor' };
+  // A task may name the group's executor itself (Mesos puts it in every task), but no other.
+  for (const task of tasks) {
+    if (task.executor !== undefined && executorKey(task.executor) !== executorKey(executor)) {
+      return { ok: false, error: `The \`ExecutorInfo\` of task '${task.task_id.value}' is different from executor '${id}'` };
+    }
+  }
+  const cpus = exec.resources.cpus();
+  if (cpus === undefined || cpus < MIN_EXECUTOR_CPUS) {
+    return { ok: false, error: `Executor '${id}' uses less CPUs (${cpus ?? 'None'}) than the minimum required (${MIN_EXECUTOR_CPUS})` };
+  }
+  const mem = exec.resources.mem();
+  if (mem === undefined || mem < MIN_EXECUTOR_MEM_MB) {
+    const used = mem === undefined ? 'None' : formatBytes(mem * 1024 * 1024);
+    return { ok: false, error: `Executor '${id}' uses less memory (${used}) than the minimum required (${formatBytes(MIN_EXECUTOR_MEM_MB * 1024 * 1024)})` };
+  }
+  if (exec.resources.disk() === undefined) return { ok: false, error: `Executor '${id}' uses no disk` };
+  let all = exec.resources;
+  for (const t of checked) all = all.add(t.resources);
+  const revocable = all.revocable();
+  if (!revocable.isEmpty() && !revocable.equals(all)) return { ok: false, error: 'Task group and executor mix revocable and non-revocable resources' };
   const executorResources = exec.isNew ? exec.resources : Resources.EMPTY;
   let total = executorResources;
   for (const t of checked) total = total.add(t.resources);
@@ -181,9 +236,10 @@ export function checkTaskGroup(executor: ExecutorInfo, tasks: readonly TaskInfo[
     ok: true,
     executor: exec.executor,
     executorResources,
-    tasks: checked.map((t) => ({
-      info: withResources(t.info, t.resources, undefined),
-      taskResources: t.resources,
+    tasks: checked.map(({ info: { executor: _executor, ...task }, resources }) => ({
+      // The agent gets each task without an executor: the group's is sent beside them.
+      info: withResources(task, resources, undefined),
+      taskResources: resources,
       executorResources: Resources.EMPTY,
       executor: exec.executor,
     })),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseResources, Resources } from '../../common/resources/index.ts';
+import { parseResources } from '../../common/resources/index.ts';
 import type { ExecutorInfo, TaskInfo } from '../../protocol/index.ts';
 import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate } from './framework.ts';
 import { validateOfferIds, type OfferView } from './offers.ts';
-import { checkTask, checkTaskGroup, type TaskCheckContext } from './task.ts';
+import { checkTask, checkTaskGroup, formatBytes, type TaskCheckContext } from './task.ts';
 
 // ---- FrameworkInfo ------------------------------------------------------------------------
 
@@ -131,20 +131,46 @@ test('executor tasks: new executor resources count, an incompatible reuse is ref
   assert.match(taskError(task({ command: undefined, executor: { ...executor, framework_id: { value: 'f9' } } })), /invalid FrameworkID/);
 });
 
-test('task groups need a DEFAULT executor with a framework id and tasks without executors', () => {
-  const executor: ExecutorInfo = { type: 'DEFAULT', executor_id: { value: 'e1' }, framework_id: { value: 'f1' }, resources: [cpu(0.1), mem(32)] };
-  const t1 = task({ command: undefined, resources: [cpu(0.5), mem(64)] });
-  const t2 = task({ command: undefined, task_id: { value: 't2' }, resources: [cpu(0.5), mem(64)] });
-  const ok = checkTaskGroup(executor, [t1, t2], ctx());
+test('task groups: Mesos order and messages, for the tasks first, then the executor, then the offer', () => {
+  const disk = (v: number) => ({ name: 'disk', type: 'SCALAR' as const, scalar: { value: v } });
+  const executor: ExecutorInfo = { type: 'DEFAULT', executor_id: { value: 'e1' }, framework_id: { value: 'f1' }, resources: [cpu(0.1), mem(32), disk(10)] };
+  const t1 = task({ command: { value: 'true' }, resources: [cpu(0.5), mem(64)] });
+  const t2 = task({ command: { value: 'true' }, task_id: { value: 't2' }, resources: [cpu(0.5), mem(64)] });
+  const ok = checkTaskGroup(executor, [t1, { ...t2, executor }], ctx({ available: parseResources('cpus:2;mem:1024;disk:100').allocate('*') }));
   assert.equal(ok.ok, true);
+  if (ok.ok) {
+    assert.equal(ok.tasks[1]!.info.executor, undefined, 'tasks travel without the executor');
+    assert.equal(ok.tasks[0]!.executor?.executor_id.value, 'e1');
+  }
   const err = (e: ExecutorInfo, ts: TaskInfo[]): string => {
-    const r = checkTaskGroup(e, ts, ctx());
+    const r = checkTaskGroup(e, ts, ctx({ available: parseResources('cpus:2;mem:1024;disk:100').allocate('*') }));
     return r.ok ? '' : r.error;
   };
   assert.match(err(executor, []), /must not be empty/);
-  assert.match(err({ ...executor, type: 'CUSTOM' }, [t1]), /must be 'DEFAULT'/);
-  assert.match(err({ ...executor, framework_id: undefined }, [t1]), /framework_id' must be set/);
-  assert.match(err(executor, [t1, t1]), /duplicate ID/);
-  assert.match(err(executor, [task({ command: undefined, resources: [cpu(1.95)] })]), /more than available/);
-  assert.ok(Resources.EMPTY.isEmpty());
+  assert.equal(err(executor, [t1, t1]), "Task 't1' is invalid: Task has duplicate ID: t1");
+  assert.equal(err(executor, [task({ resources: [] })]), "Task 't1' is invalid: Task uses no resources");
+  assert.match(err(executor, [task({ container: { type: 'DOCKER', docker: { image: 'x' } } })]), /^Task 't1' is invalid: Docker ContainerInfo is not supported on the task$/);
+  assert.match(err(executor, [task({ limits: { cpus: { value: 2 } } })]), /Resource limits may only be set for tasks within a task group/);
+  assert.equal(err({ ...executor, framework_id: undefined }, [t1]), "'ExecutorInfo.framework_id' must be set");
+  assert.match(err({ ...executor, framework_id: { value: 'f9' } }, [t1]), /invalid FrameworkID/);
+  assert.equal(err({ ...executor, type: undefined }, [t1]), "'ExecutorInfo.type' must be set");
+  assert.match(err({ ...executor, command: { value: 'x' } }, [t1]), /'ExecutorInfo.command' must not be set for 'DEFAULT' executor/);
+  assert.match(err({ ...executor, type: 'CUSTOM' }, [t1]), /'ExecutorInfo.command' must be set for 'CUSTOM' executor/);
+  assert.equal(err({ ...executor, type: 'CUSTOM', command: { value: './exec' } }, [t1]), '', 'a custom executor may run a group');
+  assert.equal(err({ ...executor, container: { type: 'DOCKER', docker: { image: 'x' } } }, [t1]), 'Docker ContainerInfo is not supported on the executor');
+  assert.equal(
+    err(executor, [{ ...t1, executor: { ...executor, executor_id: { value: 'other' } } }]),
+    "The `ExecutorInfo` of task 't1' is different from executor 'e1'",
+  );
+  assert.equal(err({ ...executor, resources: [mem(32), disk(10)] }, [t1]), "Executor 'e1' uses less CPUs (None) than the minimum required (0.01)");
+  assert.equal(err({ ...executor, resources: [cpu(0.1), mem(16), disk(10)] }, [t1]), "Executor 'e1' uses less memory (16MB) than the minimum required (32MB)");
+  assert.equal(err({ ...executor, resources: [cpu(0.1), mem(32)] }, [t1]), "Executor 'e1' uses no disk");
+  assert.match(err(executor, [task({ resources: [cpu(1.95)] })]), /required by task group and its executor are more than available/);
+});
+
+test('formatBytes prints sizes as stout does', () => {
+  assert.equal(formatBytes(32 * 1024 * 1024), '32MB');
+  assert.equal(formatBytes(512 * 1024), '512KB');
+  assert.equal(formatBytes(10), '10B');
+  assert.equal(formatBytes(2 * 1024 ** 3), '2GB');
 });
