@@ -51,6 +51,7 @@ const PURE_FILES: string[] = [
   'executor/command/task-machine.ts',
   'executor/command/kill-plan.ts',
   'executor/command/check-logic.ts',
+  'executor/default/group-machine.ts',
   'fetcher/archive.ts',
   'fetcher/cache-index.ts',
   'fetcher/entry-check.ts',
