@@ -207,15 +207,15 @@ test('fault: master kill -9 during a 500-task burst: every task converges by rec
     }
 
     await back.mustCall({ type: 'TEARDOWN' });
-    let live: string[] = [];
+    let leftover: string[] = [];
     await waitFor(
       async () => {
-        live = [...(await agentTasks(agentUrl))].filter(([, state]) => !TERMINAL.has(state)).map(([id, state]) => `${id} ${state}`);
-        return live.length === 0;
+        leftover = [...(await agentTasks(agentUrl))].filter(([, state]) => !TERMINAL.has(state)).map(([id, state]) => `${id} ${state}`);
+        return leftover.length === 0;
       },
       120_000,
       200,
-    ).catch((err: Error) => assert.fail(`${err.message}; after TEARDOWN still live on the agent: ${live.slice(0, 10).join(', ')} (${live.length} in all)`));
+    ).catch((err: Error) => assert.fail(`${err.message}; after TEARDOWN still live on the agent: ${leftover.slice(0, 10).join(', ')} (${leftover.length} in all)`));
   } finally {
     for (const s of schedulers) s.close();
     for (const p of processes.reverse()) await p.stop();
