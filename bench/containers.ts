@@ -4,14 +4,15 @@
 //   a. pull: our docker store from a local docker-registry vs `docker pull` (Engine API
 //      POST /images/create) from a dockerd this bench starts; caches cleared before every run;
 //   b. start: ACCEPT -> TASK_RUNNING of an image task through a real master and agent (image
-//      cached) vs the wall time of `docker run --rm --network host` of the same image;
+//      cached; TASK_RUNNING follows the executor's spawn of `runc run`) vs the wall time of
+//      `docker run --rm --network host` of the same image (to the container's exit);
 //   c. overlay provisioning of one container's rootfs (mount + unmount not counted separately).
 //
 // The image is the busybox test image plus a layer of seeded incompressible data, so pulls
 // move a few MB. Where a target is missed, the row's reason says where the time goes.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerStore } from '../src/provisioner/index.ts';
 import { OverlayBackend } from '../src/provisioner/backends/index.ts';
@@ -117,19 +118,33 @@ async function pullRows(ref: string, dir: string, dockerd: Dockerd | undefined, 
 
 // ---- b. start --------------------------------------------------------------------------------
 
-type StartSample = { totalMs: number; agentMs: number; containerMs: number; executorMs: number };
+type StartSample = { totalMs: number; agentMs: number; spawnMs: number; nodeMs: number; setupMs: number; executorMs: number };
 
-/** ms-epoch `time` of the agent's first log line with `msg` after `since` (pino logs). */
-function logTime(cluster: Cluster, msg: string, since: number, field?: [string, unknown]): number | undefined {
+/** The agent's first JSON log line with `msg` after `since` (pino logs), with its ms-epoch time. */
+function logLine(cluster: Cluster, msg: string, since: number, field?: [string, unknown]): (Json & { at: number }) | undefined {
   for (const line of cluster.agent.output) {
     if (!line.includes(msg)) continue;
     try {
       const l = JSON.parse(line) as Json;
       const time = typeof l.time === 'number' ? l.time : Date.parse(String(l.time));
-      if (l.msg === msg && time >= since && (!field || l[field[0]] === field[1])) return time;
+      if (l.msg === msg && time >= since && (!field || l[field[0]] === field[1])) return { ...l, at: time };
     } catch {
       // Not a log line.
     }
+  }
+  return undefined;
+}
+
+/** ms-epoch of the command executor's first glog line with `msg` in the task's sandbox stderr. */
+function executorLogTime(cluster: Cluster, taskId: string, msg: string): number | undefined {
+  const root = join(cluster.workDir, 'agent');
+  const file = (readdirSync(root, { recursive: true }) as string[]).find((f) => f.endsWith('/stderr') && f.includes(`/executors/${taskId}/runs/`));
+  if (!file) return undefined;
+  for (const line of readFileSync(join(root, file), 'utf8').split('\n')) {
+    const m = /^[IWE](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d\d\d) \d+ [^\]]+\] (.*)$/.exec(line);
+    if (!m || !m[7]!.startsWith(msg)) continue;
+    const [month, day, h, min, sec, ms] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    return new Date(new Date().getFullYear(), month - 1, day, h, min, sec, ms).getTime();
   }
   return undefined;
 }
@@ -151,15 +166,24 @@ async function startOne(cluster: Cluster, fw: Framework, ref: string, taskId: st
     if (status.state !== 'TASK_STARTING') throw new Error(`task ${taskId}: ${JSON.stringify(status)}`);
   }
   const runningEpoch = sinceEpoch + (runningAt - started);
-  const launching = logTime(cluster, 'launching executor', sinceEpoch, ['executor_id', taskId]) ?? sinceEpoch;
-  const launched = logTime(cluster, 'container launched', sinceEpoch) ?? launching;
+  const launching = logLine(cluster, 'launching executor', sinceEpoch, ['executor_id', taskId])?.at ?? sinceEpoch;
+  const launched = logLine(cluster, 'container launched', sinceEpoch);
+  const spawned = launching + (typeof launched?.executor_spawned_ms === 'number' ? launched.executor_spawned_ms : 0);
+  const executorStarted = executorLogTime(cluster, taskId, 'command executor started') ?? spawned;
   await fw.call('KILL', { task_id: { value: taskId }, agent_id: { value: cluster.agentId } });
   for (;;) {
     const status = statusOf(await fw.events.next((e) => e.type === 'UPDATE' && idOf(statusOf(e).task_id) === taskId, 30_000));
     if (status.uuid) await fw.call('ACKNOWLEDGE', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
     if (status.state !== 'TASK_KILLING' && status.state !== 'TASK_RUNNING') break;
   }
-  return { totalMs: runningAt - started, agentMs: launching - sinceEpoch, containerMs: launched - launching, executorMs: runningEpoch - launched };
+  return {
+    totalMs: runningAt - started,
+    agentMs: launching - sinceEpoch,
+    spawnMs: spawned - launching,
+    nodeMs: executorStarted - spawned,
+    setupMs: typeof launched?.launch_ms === 'number' ? launched.launch_ms : 0,
+    executorMs: runningEpoch - executorStarted,
+  };
 }
 
 async function startRows(ref: string, registry: Registry, dockerd: Dockerd | undefined, runs: number): Promise<BenchRow[]> {
@@ -181,7 +205,12 @@ async function startRows(ref: string, registry: Registry, dockerd: Dockerd | und
     removeCgroupRoot(cgroupsRoot);
   }
   const ours = median(samples.map((s) => s.totalMs));
-  const split = `median split: ACCEPT -> agent launching the executor ${round(median(samples.map((s) => s.agentMs)))} ms; cgroups + overlay rootfs + executor spawn ${round(median(samples.map((s) => s.containerMs)))} ms; command executor start, subscribe, LAUNCH, task launcher spawn -> TASK_RUNNING ${round(median(samples.map((s) => s.executorMs)))} ms`;
+  const m = (pick: (s: StartSample) => number): number => round(median(samples.map(pick)));
+  const split =
+    `median split (agent log + executor log, ms): ACCEPT -> agent launching the executor ${m((s) => s.agentMs)}; ` +
+    `-> command executor spawned ${m((s) => s.spawnMs)}; Node start of the executor ${m((s) => s.nodeMs)} ` +
+    `(meanwhile: image lookup, cgroups, overlay rootfs, launch file: containerizer launch ${m((s) => s.setupMs)} in all); ` +
+    `executor started -> SUBSCRIBE, LAUNCH, runc spawned, TASK_RUNNING at the framework ${m((s) => s.executorMs)}`;
   log(`agora start ms: ${samples.map((s) => round(s.totalMs)).join(', ')}; ${split}`);
   const rows: BenchRow[] = [];
   let dockerMedian: number | undefined;

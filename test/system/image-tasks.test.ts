@@ -167,6 +167,15 @@ describe('image tasks through the master and agent', { skip }, () => {
     assert.ok(out.includes(DEFAULT_MARKER) && out.includes('ID=agora-busybox'), out);
   });
 
+  it('an image task OOM-killed in its 32 MB container ends TASK_FAILED with REASON_CONTAINER_LIMITATION_MEMORY', async () => {
+    // The command executor starts runc itself and reports the OOM kill it sees when runc exits.
+    const statuses = await runToEnd('oom', withCredentials({ mem: 32, command: { shell: true, value: 'echo start; exec dd if=/dev/zero of=/dev/null bs=200M count=1' } }));
+    const end = last(statuses);
+    assert.equal(end.state, 'TASK_FAILED', JSON.stringify(statuses));
+    assert.equal(end.reason, 'REASON_CONTAINER_LIMITATION_MEMORY', JSON.stringify(end));
+    assert.match(String(end.message), /Memory limit exceeded/);
+  });
+
   it('refuses: no credentials (401), an unknown tag, a corrupted layer; the agent keeps running', async () => {
     const refused = last(await runToEnd('no-credentials', { command: { shell: true, value: 'true' }, image: { type: 'DOCKER', docker: { name: 'busybox:2' } } }));
     assert.equal(refused.state, 'TASK_FAILED');

@@ -149,10 +149,8 @@ export function parseKeyValues(text: string): Map<string, number> {
   return out;
 }
 
-/** The number of OOM kills so far: v1 `memory.oom_control` / v2 `memory.events`, field `oom_kill`. */
-export function oomKills(text: string): number {
-  return parseKeyValues(text).get('oom_kill') ?? 0;
-}
+/** The number of OOM kills so far (shared with the command executor, which reads it too). */
+export { oomKills } from '../../common/oci/oom.ts';
 
 /** The files statistics are read from, per version (controller, file). */
 export function statisticsFiles(version: CgroupVersion, controllers: readonly Controller[]): Array<{ controller: Controller; file: string }> {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linuxIsolation, needsLinuxContainerizer } from './isolation.ts';
-import { commandFromSpec } from './task-launcher.ts';
 import { volumeBinds } from './volumes.ts';
 
 test('cgroups, namespaces or filesystem/linux select the Linux containerizer; posix ones do not', () => {
@@ -16,12 +15,6 @@ test('namespaces need filesystem/linux; filesystem/linux implies the volume isol
   assert.deepEqual(iso.namespaces, ['pid', 'ipc']);
   assert.deepEqual(iso.volumes, { hostPath: true, sandboxPath: true });
   assert.equal(iso.diskDu, true);
-});
-
-test("the launcher reads the executor's launch spec back as the CommandInfo it stands for", () => {
-  assert.deepEqual(commandFromSpec({ file: '/bin/sh', args: ['-c', 'echo hi'], argv0: 'sh', cwd: '/' }), { shell: true, value: 'echo hi', arguments: [] });
-  assert.deepEqual(commandFromSpec({ file: '/bin/busybox', args: ['-l'], argv0: 'ls', cwd: '/' }), { shell: false, value: '/bin/busybox', arguments: ['ls', '-l'] });
-  assert.deepEqual(commandFromSpec({ file: '', args: ['x'], argv0: '', cwd: '/' }), { shell: false, arguments: ['x'] });
 });
 
 test('volumes: host and sandbox paths become binds with the field named on errors', () => {

@@ -11,6 +11,7 @@
 // Everything a restarted agent needs is on disk (state.json per container), so recover() re-adopts
 // running executors by their checkpointed pid and destroys what nobody claims (orphans).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { closeSync, openSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
@@ -29,7 +30,8 @@ import { findSetpriv } from '../run-as.ts';
 import { Cgroups } from './cgroups-fs.ts';
 import { controllersFor, memoryLimitMessage } from './cgroups.ts';
 import { linuxIsolation, type LinuxIsolation } from './isolation.ts';
-import { LAUNCHER_ENV, LAUNCH_FILE_ENV, TASK_SPEC_ENV, type LaunchFile, type TaskSpec } from './launch-file.ts';
+import { LAUNCH_FILE_ENV, READY_FD_ENV, TASK_SPEC_ENV, type LaunchFile, type TaskSpec } from '../../common/oci/launch-file.ts';
+import { READY_BYTE, READY_FD } from '../../common/oci/ready.ts';
 import { findExecutable, imageName, sandboxDockerConfig } from './image-inputs.ts';
 import { volumeBinds } from './volumes.ts';
 import { ContainerTable, trySignal } from '../container-table.ts';
@@ -152,44 +154,36 @@ export class LinuxContainerizer implements Containerizer {
     if (image && (!this.#o.images || !this.#o.backend)) throw new Error('container images are not enabled on this agent (--image_providers)');
     const id = config.containerId;
     const dir = this.#dir(id);
+    const launchFile = join(dir, 'launch.json');
     const state: ContainerState = { containerId: id, directory: config.directory, image: image !== undefined };
+    let early: { child: ChildProcess; ready: Writable } | undefined;
+    const launchStarted = performance.now();
+    let executorSpawnedMs: number | undefined;
     try {
       await mkdir(dir, { recursive: true });
-      await this.#cgroups.create(id, this.#limits(config.resources));
-      let imageLaunch: LaunchFile['image'];
-      if (image) {
-        const runc = this.#runtimeFor(image);
-        const stored = await this.#o.images!.get(image, { forcePull: image.cached === false, credentials: await sandboxDockerConfig(config.directory) });
+      const runc = image ? this.#runtimeFor(image) : undefined;
+      // The command executor (Node, the slowest part of a start) loads while the image is looked
+      // up and the container set up; it subscribes, and so gets its task, only once told the
+      // container is ready (common/oci/ready.ts).
+      if ((this.#o.isCommandExecutor ?? looksLikeCommandExecutor)(config)) {
+        early = await this.#spawnCommandExecutor(config, launchFile);
+        executorSpawnedMs = Math.round(performance.now() - launchStarted);
+        state.pid = early.child.pid;
+        await writeState(dir, state); // a crash from here on kills it on recovery (orphan)
+      }
+      const stored = image ? await this.#o.images!.get(image, { forcePull: image.cached === false, credentials: await sandboxDockerConfig(config.directory) }) : undefined;
+      if (image && stored) {
         state.imageRef = image;
         state.layers = stored.layers;
         state.rootfs = join(this.#o.provisionerDir, 'containers', id, 'rootfs');
         state.scratch = join(this.#o.provisionerDir, 'containers', id, 'scratch');
-        await writeState(dir, state); // before provisioning: a crash half-way is cleaned on recovery
-        await mkdir(state.rootfs, { recursive: true });
-        try {
-          const started = performance.now();
-          await this.#o.backend!.provision(stored.layers, state.rootfs, state.scratch);
-          this.#log.debug({ container_id: id, image: stored.reference, backend: this.#o.backend!.name, ms: performance.now() - started }, 'container rootfs provisioned');
-        } catch (err) {
-          throw new ImageProvisionError(stored.reference, `the ${this.#o.backend!.name} backend failed: ${(err as Error).message}`);
-        }
-        const bundle = join(dir, 'bundle');
-        await mkdir(bundle, { recursive: true });
-        imageLaunch = {
-          runc,
-          runcRoot: this.#runcRoot,
-          bundle,
-          rootfs: state.rootfs,
-          config: stored.config,
-          sandboxPath: SANDBOX_IN_CONTAINER,
-          namespaces: this.#isolation.namespaces,
-          cgroupsPath: this.#cgroups.runcPath(id),
-          binds: [...hostNetworkFiles(), ...volumeBinds(config.container, { host: config.directory, container: SANDBOX_IN_CONTAINER }, this.#isolation.volumes)],
-          init: this.#o.init ?? '/usr/bin/tini-static',
-          ignoreRuntime: this.#o.ignoreImageRuntime === true,
-        };
       }
-      await writeState(dir, state);
+      await writeState(dir, state); // before set-up: a crash half-way is cleaned on recovery
+      const setUp = performance.now();
+      const [, imageLaunch] = await Promise.all([
+        this.#cgroups.create(id, this.#limits(config.resources)),
+        stored && runc ? this.#provision(config, state, stored, runc) : undefined,
+      ]);
       const launch: LaunchFile = {
         containerId: id,
         runAs: config.runAs,
@@ -201,17 +195,56 @@ export class LinuxContainerizer implements Containerizer {
         setpriv: this.#setpriv,
         image: imageLaunch,
       };
-      await writeFile(join(dir, 'launch.json'), JSON.stringify(launch));
-      const child = await this.#spawnExecutor(config, join(dir, 'launch.json'));
-      state.pid = child.pid;
-      await writeState(dir, state);
+      await writeFile(`${launchFile}.tmp`, JSON.stringify(launch));
+      await rename(`${launchFile}.tmp`, launchFile);
+      let child: ChildProcess;
+      if (early) {
+        child = early.child;
+        early.ready.end(READY_BYTE);
+      } else {
+        child = await this.#spawnCustomExecutor(config, launchFile);
+        state.pid = child.pid;
+        await writeState(dir, state);
+      }
       this.#track(state, config.resources, child.pid!, child);
-      this.#log.info({ container_id: id, pid: child.pid, image: image !== undefined, cgroups: this.#cgroups.version }, 'container launched');
+      const timing = { executor_spawned_ms: executorSpawnedMs, setup_ms: Math.round(performance.now() - setUp), launch_ms: Math.round(performance.now() - launchStarted) };
+      this.#log.info({ container_id: id, pid: child.pid, image: image !== undefined, cgroups: this.#cgroups.version, ...timing }, 'container launched');
       return 'launched';
     } catch (err) {
+      if (early) {
+        early.ready.destroy();
+        this.#killTree(early.child.pid!);
+      }
       await this.#cleanup(state).catch((cleanupErr: Error) => this.#log.warn({ container_id: id, err: cleanupErr.message }, 'cleanup after a failed launch failed'));
       throw err;
     }
+  }
+
+  /** The container's rootfs from the image's layers, and what runc needs to run in it. */
+  async #provision(config: ContainerConfig, state: ContainerState, stored: StoredImage, runc: string): Promise<NonNullable<LaunchFile['image']>> {
+    const rootfs = state.rootfs!;
+    const bundle = join(this.#dir(state.containerId), 'bundle');
+    await Promise.all([mkdir(rootfs, { recursive: true }), mkdir(bundle, { recursive: true })]);
+    try {
+      const started = performance.now();
+      await this.#o.backend!.provision(stored.layers, rootfs, state.scratch!);
+      this.#log.debug({ container_id: state.containerId, image: stored.reference, backend: this.#o.backend!.name, ms: performance.now() - started }, 'container rootfs provisioned');
+    } catch (err) {
+      throw new ImageProvisionError(stored.reference, `the ${this.#o.backend!.name} backend failed: ${(err as Error).message}`);
+    }
+    return {
+      runc,
+      runcRoot: this.#runcRoot,
+      bundle,
+      rootfs,
+      config: stored.config,
+      sandboxPath: SANDBOX_IN_CONTAINER,
+      namespaces: this.#isolation.namespaces,
+      cgroupsPath: this.#cgroups.runcPath(state.containerId),
+      binds: [...hostNetworkFiles(), ...volumeBinds(config.container, { host: config.directory, container: SANDBOX_IN_CONTAINER }, this.#isolation.volumes)],
+      init: this.#o.init ?? '/usr/bin/tini-static',
+      ignoreRuntime: this.#o.ignoreImageRuntime === true,
+    };
   }
 
   /**
@@ -251,30 +284,38 @@ export class LinuxContainerizer implements Containerizer {
   }
 
   /**
-   * The command executor runs on the host as root (it may need runc) and starts its task through
-   * the launcher; any other executor is itself the container's workload, so the launcher starts it.
+   * The command executor runs on the host as root (it may need runc) and starts its task into
+   * the container itself (common/oci/container-task.ts); it waits on the ready pipe (fd 3) first.
    */
-  async #spawnExecutor(config: ContainerConfig, launchFile: string): Promise<ChildProcess> {
+  async #spawnCommandExecutor(config: ContainerConfig, launchFile: string): Promise<{ child: ChildProcess; ready: Writable }> {
+    const { file, args, argv0 } = commandLine(config);
     const env: Record<string, string> = { ...config.environment };
     env.PATH ??= DEFAULT_PATH;
-    let file: string;
-    let args: string[];
-    let argv0: string | undefined;
-    if ((this.#o.isCommandExecutor ?? looksLikeCommandExecutor)(config)) {
-      ({ file, args, argv0 } = commandLine(config));
-      env[LAUNCHER_ENV] = TASK_LAUNCHER;
-      env[LAUNCH_FILE_ENV] = launchFile;
-    } else {
-      const line = commandLine(config);
-      const spec: TaskSpec = { file: line.file, args: line.args, argv0: line.argv0 ?? line.file, cwd: config.directory };
-      env[TASK_SPEC_ENV] = JSON.stringify(spec);
-      file = process.execPath;
-      args = [TASK_LAUNCHER, launchFile];
-    }
+    env[LAUNCH_FILE_ENV] = launchFile;
+    env[READY_FD_ENV] = String(READY_FD);
+    const child = await this.#spawnInSandbox(config, file, args, argv0, env, true);
+    const ready = child.stdio[READY_FD] as Writable;
+    ready.on('error', () => {
+      // The executor died before reading: its exit is what matters (tracked, or the launch fails).
+    });
+    return { child, ready };
+  }
+
+  /** Any other executor is itself the container's workload: the task launcher starts it in there. */
+  async #spawnCustomExecutor(config: ContainerConfig, launchFile: string): Promise<ChildProcess> {
+    const env: Record<string, string> = { ...config.environment };
+    env.PATH ??= DEFAULT_PATH;
+    const line = commandLine(config);
+    const spec: TaskSpec = { file: line.file, args: line.args, argv0: line.argv0 ?? line.file, cwd: config.directory };
+    env[TASK_SPEC_ENV] = JSON.stringify(spec);
+    return this.#spawnInSandbox(config, process.execPath, [TASK_LAUNCHER, launchFile], undefined, env, false);
+  }
+
+  async #spawnInSandbox(config: ContainerConfig, file: string, args: string[], argv0: string | undefined, env: Record<string, string>, readyPipe: boolean): Promise<ChildProcess> {
     const out = openSync(join(config.directory, 'stdout'), 'a');
     const err = openSync(join(config.directory, 'stderr'), 'a');
     try {
-      const child = spawn(file, args, { cwd: config.directory, env, argv0, detached: true, stdio: ['ignore', out, err] });
+      const child = spawn(file, args, { cwd: config.directory, env, argv0, detached: true, stdio: ['ignore', out, err, ...(readyPipe ? (['pipe'] as const) : [])] });
       await new Promise<void>((done, fail) => {
         child.once('spawn', done);
         child.once('error', fail);
@@ -318,7 +359,10 @@ export class LinuxContainerizer implements Containerizer {
         });
       };
       if (child) {
-        child.once('exit', (code, signal) => ended(signal ? (osConstants.signals[signal] ?? 0) : (code ?? 0) << 8));
+        const exited = (code: number | null, signal: NodeJS.Signals | null): void => ended(signal ? (osConstants.signals[signal] ?? 0) : (code ?? 0) << 8);
+        // The command executor was started before the set-up: it may have died meanwhile.
+        if (child.exitCode !== null || child.signalCode !== null) queueMicrotask(() => exited(child.exitCode, child.signalCode));
+        else child.once('exit', exited);
       }
       poll = this.#o.clock.setInterval(() => {
         if (!child && !adoptVerdict(pid, readProcStat(pid, this.#o.procRoot ?? '/proc')).adopt) {

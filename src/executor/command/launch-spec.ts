@@ -7,6 +7,7 @@
 // variables, then MESOS_TASK_ID, MESOS_SANDBOX and MESOS_ALLOCATION_ROLE. The working directory is
 // the sandbox. SECRET variables need a secret resolver, which Agora does not have yet: rather
 // than start the task without a variable it asked for, the task fails with a clear message.
+import { CONTAINER_ONLY_VARIABLES } from '../../common/oci/launch-file.ts';
 import type { LaunchedTask, TaskCommand } from './wire.ts';
 
 export type LaunchSpec = {
@@ -23,9 +24,10 @@ export type LaunchSpecResult = { ok: true; spec: LaunchSpec } | { ok: false; mes
 
 /**
  * Variables of the executor that must not leak into the task: the executor's credential for the
- * agent's executor API would let the task impersonate its executor.
+ * agent's executor API would let the task impersonate its executor; the Linux containerizer's
+ * hand-over (launch file, ready fd, Node's compile cache) is for the executor only.
  */
-const EXECUTOR_ONLY_VARIABLES = ['MESOS_EXECUTOR_AUTHENTICATION_TOKEN'];
+const EXECUTOR_ONLY_VARIABLES = ['MESOS_EXECUTOR_AUTHENTICATION_TOKEN', ...CONTAINER_ONLY_VARIABLES];
 
 export function buildLaunchSpec(task: LaunchedTask, executorEnv: Readonly<Record<string, string | undefined>>, sandbox: string): LaunchSpecResult {
   const command = task.command;
@@ -54,7 +56,7 @@ export function buildLaunchSpec(task: LaunchedTask, executorEnv: Readonly<Record
 
   const env = taskEnvironment(task, executorEnv, sandbox);
   // Mesos docker/runtime: with no value, the image's Entrypoint/Cmd (with `arguments`) decide what
-  // runs; the container's task launcher merges them, and an empty `file` tells it so.
+  // runs; the command executor merges them when it starts the container (common/oci/container-task.ts), and an empty `file` tells it so.
   if (imageDefault || command.value === undefined) return { ok: true, spec: { file: '', args: [...command.arguments], argv0: '', env, cwd: sandbox } };
   return { ok: true, spec: commandSpec({ ...command, value: command.value }, env, sandbox) };
 }

@@ -8,6 +8,7 @@
 // memory and start-up time on every agent (see README.md for the figures).
 import { SystemClock } from '../../common/clock.ts';
 import { newStatusUuid } from '../../common/ids.ts';
+import { awaitContainerReady } from '../../common/oci/ready.ts';
 import { AgentClient } from './agent-client.ts';
 import { readExecutorConfig } from './config.ts';
 import { CommandExecutor } from './executor.ts';
@@ -39,7 +40,16 @@ function main(): void {
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => executor.shutdown(`received ${signal}`));
   log.info('command executor started', { agent: config.executorApiUrl.host, checkpoint: config.checkpoint, sandbox: config.sandbox });
-  executor.start();
+  // A Linux container is set up while this process loads; subscribe (and so get the task) once it is ready.
+  void awaitContainerReady(process.env).then((ready) => {
+    if (ready) {
+      executor.start();
+      return;
+    }
+    log.error('exiting', { reason: 'the container set-up did not complete' });
+    clearInterval(keepAlive);
+    process.exit(1);
+  });
 }
 
 main();

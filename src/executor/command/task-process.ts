@@ -1,7 +1,16 @@
 // The task's process: spawned in its own session and process group (as Mesos's SETSID child
 // hook), so signals reach everything the command started, with stdin from /dev/null and
 // stdout/stderr inherited from the executor (the agent points them at the sandbox files).
-import { spawn } from 'node:child_process';
+//
+// In a Linux container (the containerizer names its launch file in AGORA_CONTAINER_LAUNCH) the
+// executor starts the task into it itself (common/oci/container-task.ts): `runc run` for an
+// image, or a spawn from inside the container's cgroups; there is no helper process in between,
+// so TASK_RUNNING follows the fork/exec of what becomes the task, as in Mesos. When such a task
+// ends in an OOM kill, the exit is held back and the limitation reported, so the containerizer's
+// REASON_CONTAINER_LIMITATION_MEMORY decides the terminal update (it ends the executor).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { LAUNCH_FILE_ENV, type LaunchFile } from '../../common/oci/launch-file.ts';
+import { LIMITATION_WAIT_MS, readLaunchFile, readOomKills, reportMemoryLimitation, startContainerTask } from '../../common/oci/container-task.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import type { ProcessExit } from './termination.ts';
 
@@ -23,15 +32,27 @@ export class TaskProcess {
     return this.#exited;
   }
 
-  spawn(spec: LaunchSpec, handlers: TaskProcessHandlers): SpawnResult {
-    const launched = throughContainerLauncher(spec);
-    const child = spawn(launched.file, launched.args, {
-      argv0: launched.argv0,
-      env: launched.env,
-      cwd: spec.cwd,
-      detached: true,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+  /** `containerLaunch`: the launch file of the Linux container the executor is in (default: from its environment). */
+  spawn(spec: LaunchSpec, handlers: TaskProcessHandlers, containerLaunch: string | undefined = process.env[LAUNCH_FILE_ENV]): SpawnResult {
+    let child: ChildProcess;
+    let launch: LaunchFile | undefined;
+    let oomBefore = 0;
+    if (containerLaunch === undefined) {
+      child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+    } else {
+      try {
+        launch = readLaunchFile(containerLaunch);
+        oomBefore = readOomKills(launch);
+      } catch (err) {
+        return { ok: false, message: Promise.resolve(`Cannot read the container's launch file: ${(err as Error).message}`) };
+      }
+      const started = startContainerTask(launch, { file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd }, spec.env, {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        detached: true,
+      });
+      if (!started.ok) return { ok: false, message: Promise.resolve(started.message) };
+      child = started.child;
+    }
     if (child.pid === undefined) {
       // libuv failed synchronously (ENOENT, EACCES, bad cwd); Node reports it on 'error'.
       return { ok: false, message: new Promise((resolve) => child.once('error', (err) => resolve(err.message))) };
@@ -42,6 +63,12 @@ export class TaskProcess {
     });
     child.once('exit', (code, signal) => {
       this.#exited = true;
+      if (launch && readOomKills(launch) > oomBefore) {
+        reportMemoryLimitation(launch);
+        // The containerizer ends the container (and this executor) meanwhile; the exit is the fallback.
+        setTimeout(() => handlers.onExit({ code, signal }), LIMITATION_WAIT_MS);
+        return;
+      }
       handlers.onExit({ code, signal });
     });
     return { ok: true, pid: child.pid };
@@ -62,17 +89,4 @@ export class TaskProcess {
       }
     }
   }
-}
-
-/**
- * The Linux containerizer names a task launcher in the executor's environment: the task then goes
- * through it (into the container's cgroups, or `runc run` in the image's rootfs), which gets the
- * launch spec as JSON in AGORA_TASK_SPEC (src/containerizer/linux/task-launcher.ts).
- */
-function throughContainerLauncher(spec: LaunchSpec): { file: string; args: string[]; argv0: string | undefined; env: Record<string, string> } {
-  const launcher = spec.env.AGORA_TASK_LAUNCHER;
-  const launchFile = spec.env.AGORA_CONTAINER_LAUNCH;
-  if (launcher === undefined || launchFile === undefined) return { file: spec.file, args: spec.args, argv0: spec.argv0, env: spec.env };
-  const taskSpec = JSON.stringify({ file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd });
-  return { file: process.execPath, args: [launcher, launchFile], argv0: undefined, env: { ...spec.env, AGORA_TASK_SPEC: taskSpec } };
 }

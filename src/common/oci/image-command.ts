@@ -10,8 +10,19 @@
 // Image Env goes under the task's environment; WorkingDir (if set) is the working directory, else
 // the sandbox inside the container. Improvement over Mesos: the image's User is honoured when the
 // task did not name a user itself (Mesos ignores it with a warning); image-user.ts resolves it.
-import type { ImageRuntimeConfig } from '../../provisioner/types.ts';
-import { DEFAULT_PATH } from '../posix.ts';
+/** The parts of an image's config that decide how it runs (the provisioner's ImageRuntimeConfig). */
+export type ImageRuntimeConfig = {
+  entrypoint?: string[] | undefined;
+  cmd?: string[] | undefined;
+  /** `NAME=value` strings, image order. */
+  env?: string[] | undefined;
+  workingDir?: string | undefined;
+  /** `user`, `uid`, `user:group` or `uid:gid`, as in the image. */
+  user?: string | undefined;
+};
+
+/** PATH when neither the task nor the image sets one (Mesos's default, as the posix launcher's). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The parts of a CommandInfo that decide what runs. `arguments` is the full argv, as in Mesos. */
 export type CommandToRun = { shell: boolean; value?: string | undefined; arguments: readonly string[] };
