@@ -14,6 +14,7 @@ export const LAUNCHERS: Record<string, Launcher> = {
   master: { module: './master/main.ts', exportName: 'masterMain' },
   agent: { module: './agent/main.ts', exportName: 'agentMain' },
   dev: { module: './dev/main.ts', exportName: 'devMain' },
+  sim: { module: './sim/main.ts', exportName: 'simMain' },
 };
 
 const ISSUE = 'Master, agent and command executor end to end';

@@ -1,13 +1,14 @@
 // POST /agora/v1/agent: Agora's agent <-> master protocol (docs/protocol/agent-master.md).
 // SUBSCRIBE opens the agent's event stream; every other call names the agent and carries the
-// stream id of its current stream, and gets 202.
+// stream id of its current stream, and gets 202. SUBSCRIBEs arriving together are applied in one
+// registry transaction (registration-batch.ts).
 import { ForbiddenError, InvalidArgumentError } from '../../common/errors.ts';
 import { negotiateJson, RESPONDED, type Route } from '../../common/http/server.ts';
 import { AGENT_PROTOCOL_PATH, AGENT_STREAM_ID_HEADER, decodeAgentToMasterCall } from '../../protocol/agora/agent-master.ts';
 import { formatDecodeErrors } from '../../protocol/index.ts';
 import { handleAgentCall } from '../agent-calls.ts';
-import { subscribeAgent } from '../agents.ts';
 import type { Master } from '../master.ts';
+import { subscribeAgentBatched } from '../registration-batch.ts';
 import { readJsonBody } from './scheduler-api.ts';
 
 export function agentApiRoute(m: Master): Route {
@@ -23,7 +24,7 @@ export function agentApiRoute(m: Master): Route {
       }
       const call = decoded.value;
       if (call.type === 'SUBSCRIBE') {
-        m.registry.batch(() => subscribeAgent(m, call.subscribe, ctx.res));
+        await subscribeAgentBatched(m, call.subscribe, ctx.res);
         return RESPONDED;
       }
       const agentId = call.agent_id!.value;

@@ -202,13 +202,28 @@ export function legacyFrameworkSummary(fw: FrameworkRecord, usage: Usage): Json 
   };
 }
 
-/** The full framework object of `/state` and `/frameworks` (upstream `FullFrameworkWriter`). */
-export function legacyFramework(m: Master, fw: FrameworkRecord): Json {
+/** How a framework object holds its task lists: arrays, or built while streaming (json-stream.ts). */
+export type TaskListMaker = (produce: () => Iterable<Json>) => unknown;
+
+const materialize: TaskListMaker = (produce) => [...produce()];
+
+function* tasksWhere(fw: FrameworkRecord, unreachable: boolean): Iterable<Json> {
+  for (const t of fw.tasks.values()) if ((t.state === 'TASK_UNREACHABLE') === unreachable) yield legacyTask(t);
+}
+
+function* completedTasks(fw: FrameworkRecord): Iterable<Json> {
+  for (const t of fw.completedTasks) yield legacyTask(t);
+}
+
+/**
+ * The full framework object of `/state` and `/frameworks` (upstream `FullFrameworkWriter`).
+ * `taskList` decides how the three task lists are held (arrays unless `/state` streams them).
+ */
+export function legacyFramework(m: Master, fw: FrameworkRecord, taskList: TaskListMaker = materialize): Json {
   const usage = frameworkUsage(m, fw);
   const info = fw.info;
-  const tasks: Json[] = [];
-  const unreachable: Json[] = [];
-  for (const t of fw.tasks.values()) (t.state === 'TASK_UNREACHABLE' ? unreachable : tasks).push(legacyTask(t));
+  const tasks = taskList(() => tasksWhere(fw, false));
+  const unreachable = taskList(() => tasksWhere(fw, true));
   const offers: Json[] = [];
   for (const id of fw.offers) {
     const o = m.offers.get(id);
@@ -229,7 +244,7 @@ export function legacyFramework(m: Master, fw: FrameworkRecord): Json {
     ...(fw.capabilities.multiRole ? { roles: fw.roles } : { role: fw.roles[0] ?? '*' }),
     tasks,
     unreachable_tasks: unreachable,
-    completed_tasks: fw.completedTasks.map(legacyTask),
+    completed_tasks: taskList(() => completedTasks(fw)),
     offers,
     executors,
     ...(info.labels !== undefined && { labels: info.labels.labels ?? [] }),

@@ -5,14 +5,16 @@ import { AgoraError, InvalidArgumentError } from '../../common/errors.ts';
 import { formatFlags } from '../../common/flags.ts';
 import { negotiateJson, RESPONDED, sendJson, type Route } from '../../common/http/server.ts';
 import { AGORA_VERSION, MESOS_API_VERSION } from '../../common/version.ts';
-import { decodeMasterCall, encodeMasterResponse, formatDecodeErrors, type MasterResponse } from '../../protocol/index.ts';
+import { decodeMasterCall, encode, encodeMasterResponse, formatDecodeErrors, Task, type MasterResponse } from '../../protocol/index.ts';
+import type { TaskRecord } from '../model.ts';
 import { markAgentGone } from '../agent-gone.ts';
 import { MASTER_FLAGS } from '../flags.ts';
 import type { Master } from '../master.ts';
 import { subscribeOperator } from './operator-events.ts';
 import { readJsonBody } from './scheduler-api.ts';
 import { getRoles } from './role-usage.ts';
-import { executorsToV1, getState, getTasks } from './views.ts';
+import { lazyArray, streamJson } from './json-stream.ts';
+import { executorsToV1, getState, getTasks, taskToV1 } from './views.ts';
 
 export function flagList(m: Master): { name: string; value: string }[] {
   return Object.entries(formatFlags(MASTER_FLAGS, m.options.flags)).map(([name, value]) => ({ name, value }));
@@ -71,10 +73,42 @@ export function operatorApiRoute(m: Master): Route {
         ctx.res.end();
         return RESPONDED;
       }
+      if (call.type === 'GET_STATE' || call.type === 'GET_TASKS') {
+        await streamJson(ctx.res, streamedTasksResponse(m, call.type));
+        return RESPONDED;
+      }
       const response = respond(m, call.type as MasterResponse['type']);
       if (response === undefined) throw new AgoraError('NOT_IMPLEMENTED', 501, `Call ${call.type} is not implemented by this master yet`);
       sendJson(ctx.res, 200, encodeMasterResponse(response));
       return RESPONDED;
     },
   };
+}
+
+/**
+ * GET_STATE and GET_TASKS, streamed (json-stream.ts): everything but the task lists is encoded as
+ * before; each task is built and encoded while the response is written. The bytes are those of
+ * `encodeMasterResponse` on the whole response (lists in the schema's order, empty ones left out).
+ */
+function streamedTasksResponse(m: Master, type: 'GET_STATE' | 'GET_TASKS'): Record<string, unknown> {
+  const live: TaskRecord[] = [];
+  const unreachable: TaskRecord[] = [];
+  const completed: TaskRecord[] = [];
+  for (const fw of [...m.frameworks.values(), ...m.completedFrameworks]) {
+    for (const task of fw.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachable : live).push(task);
+    for (const task of fw.completedTasks) completed.push(task);
+  }
+  const list = (records: TaskRecord[]): unknown => lazyArray(function* () {
+    for (const t of records) yield encode(Task, taskToV1(t));
+  });
+  const tasks: Record<string, unknown> = {
+    ...(live.length > 0 && { tasks: list(live) }),
+    ...(unreachable.length > 0 && { unreachable_tasks: list(unreachable) }),
+    ...(completed.length > 0 && { completed_tasks: list(completed) }),
+  };
+  if (type === 'GET_TASKS') return { type, get_tasks: tasks };
+  const encoded = encodeMasterResponse({ type, get_state: getState(m, {}) }) as { get_state: Record<string, unknown> };
+  // Assigned in place: `get_tasks` keeps its position, first in GET_STATE.
+  encoded.get_state.get_tasks = tasks;
+  return encoded;
 }

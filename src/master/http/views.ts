@@ -171,10 +171,11 @@ export function getTasks(m: Master): MasterGetTasksResponse {
   return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
 }
 
-export function getState(m: Master): MasterGetStateResponse {
+/** GET_STATE; `tasks` replaces the task lists (operator-api.ts streams them, passing `{}`). */
+export function getState(m: Master, tasks: MasterGetTasksResponse = getTasks(m)): MasterGetStateResponse {
   const usage = usageByAgent(m);
   return {
-    get_tasks: getTasks(m),
+    get_tasks: tasks,
     get_executors: { executors: executorsToV1(m) },
     get_frameworks: {
       frameworks: [...m.frameworks.values()].map((fw) => frameworkToV1(m, fw)),

@@ -1,0 +1,333 @@
+// One simulated agent: registers with the master over the agent protocol (agent-link.ts), "runs"
+// the tasks it is given with a simulated executor (sim-executor.ts: states on a schedule, no
+// process), forwards each task's status updates one at a time until the framework acknowledges
+// them (as a real agent does), answers PINGs, and on a new subscription (a restart, churn, a
+// master failover) reports every task it knows, as docs/protocol/agent-master.md asks.
+// Acknowledged terminal tasks move to a bounded completed-task history, which the protocol does
+// not report.
+import { newStatusUuid } from '../common/ids.ts';
+import type { Attribute, FrameworkInfo, Resource, Task, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
+import { isTerminalTaskState } from '../protocol/index.ts';
+import { AGENT_PROTOCOL_VERSION, type ValidMasterToAgentEvent } from '../protocol/agora/agent-master.ts';
+import { AgentLink } from './agent-link.ts';
+import type { Transport } from './http-transport.ts';
+import { planTask, type ExecutorTiming } from './sim-executor.ts';
+import type { SimCounters } from './counters.ts';
+import type { TimerWheel, WheelTimer } from './timer-wheel.ts';
+
+export type SimAgentConfig = {
+  hostname: string;
+  port: number;
+  resources: Resource[];
+  attributes?: Attribute[];
+  timing: ExecutorTiming;
+  /** Acknowledged terminal tasks kept (not reported to the master). */
+  completedHistory: number;
+  /** Retry interval of an unacknowledged status update (a real agent: 10 s). */
+  updateRetryMs: number;
+};
+
+type SimTask = {
+  frameworkId: string;
+  executorId: string;
+  info: TaskInfo;
+  state: TaskState;
+  statuses: TaskStatus[];
+  /** Updates not yet acknowledged, oldest first; the head is the one forwarded. */
+  unacked: TaskStatus[];
+  timer: WheelTimer | undefined;
+};
+
+export type CompletedTask = { frameworkId: string; taskId: string; state: TaskState };
+
+/** A report to preload (a re-registration after a master failover, with made-up tasks). */
+export type AgentReport = { agentId: string; frameworks: FrameworkInfo[]; tasks: Task[] };
+
+export class SimAgent {
+  readonly config: SimAgentConfig;
+  readonly #transport: Transport;
+  readonly #master: URL;
+  readonly #wheel: TimerWheel;
+  readonly #counters: SimCounters;
+  #agentId: string | undefined;
+  #link: AgentLink | undefined;
+  readonly #frameworks = new Map<string, FrameworkInfo>();
+  /** `frameworkId/taskId` → task. */
+  readonly #tasks = new Map<string, SimTask>();
+  readonly #completed: CompletedTask[] = [];
+  /** Reported tasks from a preloaded report (not simulated: they only sit in the report). */
+  #preloaded: Task[] = [];
+  #stopped = false;
+  #reconnect: WheelTimer | undefined;
+
+  constructor(config: SimAgentConfig, deps: { transport: Transport; master: URL; wheel: TimerWheel; counters: SimCounters }) {
+    this.config = config;
+    this.#transport = deps.transport;
+    this.#master = deps.master;
+    this.#wheel = deps.wheel;
+    this.#counters = deps.counters;
+  }
+
+  get agentId(): string | undefined {
+    return this.#agentId;
+  }
+
+  get connected(): boolean {
+    return this.#link !== undefined && !this.#link.closed;
+  }
+
+  /** Tasks by state (live and unacknowledged terminal ones). */
+  tasksByState(into: Map<TaskState, number> = new Map()): Map<TaskState, number> {
+    for (const t of this.#tasks.values()) into.set(t.state, (into.get(t.state) ?? 0) + 1);
+    return into;
+  }
+
+  get completed(): readonly CompletedTask[] {
+    return this.#completed;
+  }
+
+  /** Makes the next SUBSCRIBE a re-registration carrying this report. */
+  preload(report: AgentReport): void {
+    this.#agentId = report.agentId;
+    for (const fw of report.frameworks) if (fw.id !== undefined) this.#frameworks.set(fw.id.value, fw);
+    this.#preloaded = report.tasks;
+  }
+
+  /** The SUBSCRIBE payload: a registration, or a re-registration reporting everything. */
+  subscribePayload(): Record<string, unknown> {
+    const c = this.config;
+    const tasks: Task[] = [...this.#preloaded];
+    for (const t of this.#tasks.values()) tasks.push(this.#taskReport(t));
+    return {
+      protocol_version: AGENT_PROTOCOL_VERSION,
+      version: 'sim',
+      ip: '127.0.0.1',
+      agent_info: {
+        hostname: c.hostname,
+        port: c.port,
+        resources: c.resources,
+        ...(c.attributes !== undefined && c.attributes.length > 0 && { attributes: c.attributes }),
+        ...(this.#agentId !== undefined && { id: { value: this.#agentId } }),
+      },
+      ...(this.#agentId !== undefined && {
+        frameworks: [...this.#frameworks.values()].map((info) => ({ framework_info: info })),
+        tasks,
+      }),
+    };
+  }
+
+  /** (Re-)subscribes; resolves once SUBSCRIBED arrived. Unacknowledged updates are sent again. */
+  async subscribe(): Promise<void> {
+    this.#stopped = false;
+    const again = this.#agentId !== undefined;
+    const link = await AgentLink.subscribe(this.#transport, this.#master, this.subscribePayload(), {
+      onEvent: (event) => this.#onEvent(event),
+      onClosed: () => this.#onLinkLost(),
+    });
+    this.#link = link;
+    this.#agentId = link.agentId;
+    this.#preloaded = [];
+    if (again) this.#counters.reregistrations++;
+    else this.#counters.registrations++;
+    for (const r of link.subscribed.reconciliations ?? []) {
+      // The master knows a task we do not: answer with the listed terminal state, from the agent.
+      const key = `${r.framework_id.value}/${r.task_id.value}`;
+      if (!this.#tasks.has(key)) {
+        const task: SimTask = {
+          frameworkId: r.framework_id.value, executorId: r.task_id.value, info: { name: '', task_id: r.task_id, agent_id: { value: link.agentId } },
+          state: r.state, statuses: [], unacked: [], timer: undefined,
+        };
+        this.#tasks.set(key, task);
+        this.#update(task, r.state, 'SOURCE_AGENT', 'REASON_RECONCILIATION');
+      }
+    }
+    for (const t of this.#tasks.values()) if (t.unacked.length > 0) this.#forward(t);
+  }
+
+  /** Drops the connection as a crashed agent would, and comes back after `downMs`. */
+  restart(downMs: number): void {
+    this.#link?.close();
+    this.#link = undefined;
+    this.#scheduleReconnect(downMs);
+  }
+
+  /** Closes the connection for good (no reconnect); timers stop. */
+  stop(): void {
+    this.#stopped = true;
+    this.#reconnect?.cancel();
+    for (const t of this.#tasks.values()) t.timer?.cancel();
+    this.#link?.close();
+    this.#link = undefined;
+  }
+
+  #onLinkLost(): void {
+    this.#link = undefined;
+    if (this.#stopped) return;
+    this.#counters.streamsLost++;
+    this.#scheduleReconnect(1000 + Math.floor(Math.random() * 1000));
+  }
+
+  #scheduleReconnect(delayMs: number): void {
+    this.#reconnect?.cancel();
+    this.#reconnect = this.#wheel.schedule(delayMs, () => {
+      this.#reconnect = undefined;
+      if (this.#stopped || this.connected) return;
+      this.subscribe().catch(() => {
+        this.#counters.subscribeFailures++;
+        if (!this.#stopped) this.#scheduleReconnect(2000 + Math.floor(Math.random() * 2000));
+      });
+    });
+  }
+
+  #onEvent(event: ValidMasterToAgentEvent): void {
+    switch (event.type) {
+      case 'PING':
+        void this.#link?.call({ type: 'PONG', pong: { sequence: event.ping.sequence } }).catch(() => undefined);
+        return;
+      case 'RUN_TASK':
+        this.#frameworks.set(event.run_task.framework_info.id!.value, event.run_task.framework_info);
+        this.#run(event.run_task.framework_info.id!.value, event.run_task.task, event.run_task.task.executor?.executor_id.value ?? event.run_task.task.task_id.value);
+        return;
+      case 'RUN_TASK_GROUP': {
+        const g = event.run_task_group;
+        this.#frameworks.set(g.framework_info.id!.value, g.framework_info);
+        for (const task of g.task_group.tasks ?? []) this.#run(g.framework_info.id!.value, task, g.executor.executor_id.value);
+        return;
+      }
+      case 'KILL_TASK': {
+        const t = this.#tasks.get(`${event.kill_task.framework_id.value}/${event.kill_task.task_id.value}`);
+        if (t !== undefined) this.#kill(t);
+        return;
+      }
+      case 'SHUTDOWN_EXECUTOR':
+        for (const t of this.#tasks.values()) {
+          if (t.frameworkId === event.shutdown_executor.framework_id.value && t.executorId === event.shutdown_executor.executor_id.value) this.#kill(t);
+        }
+        return;
+      case 'SHUTDOWN_FRAMEWORK': {
+        const id = event.shutdown_framework.framework_id.value;
+        // The framework is gone: nobody will acknowledge, so its tasks are dropped.
+        for (const [key, t] of this.#tasks) {
+          if (t.frameworkId !== id) continue;
+          t.timer?.cancel();
+          this.#tasks.delete(key);
+          this.#remember({ frameworkId: id, taskId: t.info.task_id.value, state: 'TASK_KILLED' });
+        }
+        this.#frameworks.delete(id);
+        return;
+      }
+      case 'ACKNOWLEDGE_STATUS_UPDATE': {
+        const ack = event.acknowledge_status_update;
+        const key = `${ack.framework_id.value}/${ack.task_id.value}`;
+        const t = this.#tasks.get(key);
+        if (t === undefined || t.unacked[0]?.uuid !== ack.uuid) return;
+        t.unacked.shift();
+        this.#counters.acknowledged++;
+        if (t.unacked.length > 0) this.#forward(t);
+        else if (isTerminalTaskState(t.state)) {
+          this.#tasks.delete(key);
+          this.#remember({ frameworkId: t.frameworkId, taskId: t.info.task_id.value, state: t.state });
+        }
+        return;
+      }
+      case 'UPDATE_FRAMEWORK':
+        if (event.update_framework.framework_info.id !== undefined) this.#frameworks.set(event.update_framework.framework_info.id.value, event.update_framework.framework_info);
+        return;
+      case 'SHUTDOWN':
+        this.#counters.shutdowns++;
+        this.stop();
+        return;
+      default:
+        return;
+    }
+  }
+
+  #run(frameworkId: string, info: TaskInfo, executorId: string): void {
+    this.#counters.tasksReceived++;
+    const task: SimTask = { frameworkId, executorId, info, state: 'TASK_STAGING', statuses: [], unacked: [], timer: undefined };
+    this.#tasks.set(`${frameworkId}/${info.task_id.value}`, task);
+    const plan = planTask(info, this.config.timing);
+    task.timer = this.#wheel.schedule(plan.startingMs, () => {
+      this.#update(task, 'TASK_STARTING');
+      task.timer = this.#wheel.schedule(plan.runningMs, () => {
+        this.#update(task, 'TASK_RUNNING');
+        if (plan.durationMs === undefined) {
+          task.timer = undefined;
+          return;
+        }
+        task.timer = this.#wheel.schedule(plan.durationMs, () => {
+          task.timer = undefined;
+          this.#update(task, plan.endState, 'SOURCE_EXECUTOR', plan.endState === 'TASK_FINISHED' ? undefined : 'REASON_COMMAND_EXECUTOR_FAILED');
+        });
+      });
+    });
+  }
+
+  #kill(t: SimTask): void {
+    if (isTerminalTaskState(t.state)) return;
+    t.timer?.cancel();
+    t.timer = undefined;
+    this.#update(t, 'TASK_KILLED', 'SOURCE_EXECUTOR', 'REASON_TASK_KILLED_DURING_LAUNCH');
+  }
+
+  #update(t: SimTask, state: TaskState, source = 'SOURCE_EXECUTOR', reason?: string): void {
+    t.state = state;
+    const status: TaskStatus = {
+      task_id: t.info.task_id,
+      state,
+      source: source as TaskStatus['source'],
+      uuid: newStatusUuid(),
+      timestamp: this.#wheel.now() / 1000,
+      ...(reason !== undefined && { reason: reason as TaskStatus['reason'] }),
+      ...(this.#agentId !== undefined && { agent_id: { value: this.#agentId } }),
+    };
+    t.statuses.push(status);
+    t.unacked.push(status);
+    this.#counters.updates[state] = (this.#counters.updates[state] ?? 0) + 1;
+    if (t.unacked.length === 1) this.#forward(t);
+  }
+
+  /** Sends the oldest unacknowledged update; re-sent after `updateRetryMs` if still unacknowledged. */
+  #forward(t: SimTask): void {
+    const head = t.unacked[0];
+    const link = this.#link;
+    if (head === undefined || link === undefined || link.closed) return;
+    const body = {
+      type: 'STATUS_UPDATE',
+      status_update: { framework_id: { value: t.frameworkId }, executor_id: { value: t.executorId }, status: head, latest_state: t.state },
+    };
+    link.call(body).then(
+      (status) => {
+        if (status !== 202) this.#counters.updateErrors++;
+      },
+      () => this.#counters.updateErrors++,
+    );
+    this.#wheel.schedule(this.config.updateRetryMs, () => {
+      if (t.unacked[0] === head && this.#link === link && !link.closed) this.#forward(t);
+    });
+  }
+
+  #remember(c: CompletedTask): void {
+    this.#counters.completed++;
+    if (this.config.completedHistory <= 0) return;
+    this.#completed.push(c);
+    if (this.#completed.length > this.config.completedHistory) this.#completed.shift();
+  }
+
+  #taskReport(t: SimTask): Task {
+    const head = t.unacked[0];
+    return {
+      name: t.info.name,
+      task_id: t.info.task_id,
+      framework_id: { value: t.frameworkId },
+      executor_id: { value: t.executorId },
+      agent_id: { value: this.#agentId ?? '' },
+      state: t.state,
+      resources: t.info.resources ?? [],
+      statuses: t.statuses,
+      ...(head !== undefined && { status_update_state: head.state, status_update_uuid: head.uuid }),
+      ...(t.info.labels !== undefined && { labels: t.info.labels }),
+      limits: {},
+    } as Task;
+  }
+}
