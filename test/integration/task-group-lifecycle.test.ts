@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getJson, type Json } from './conformance-support.ts';
-import { defaultExecutor, shellTask, startGroupHarness, type GroupHarness } from './task-group-support.ts';
+import { agentExecutor, defaultExecutor, shellTask, startGroupHarness, type GroupHarness } from './task-group-support.ts';
 
 describe('task groups in the default executor', () => {
   let h: GroupHarness;
@@ -15,15 +15,6 @@ describe('task groups in the default executor', () => {
   after(async () => {
     await h.stop();
   });
-
-  /** The agent's record of an executor, running or completed. */
-  async function agentExecutor(executorId: string): Promise<Json> {
-    const state = (await getJson(`${h.cluster.agentUrl}/state`)).body as { frameworks: Json[]; completed_frameworks: Json[] };
-    const executors = [...state.frameworks, ...state.completed_frameworks].flatMap((f) => [...(f.executors as Json[]), ...(f.completed_executors as Json[])]);
-    const found = executors.find((e) => e.id === executorId);
-    assert.ok(found, `executor ${executorId} on the agent`);
-    return found;
-  }
 
   test('one task exits non-zero: it FAILED, the other two KILLED, then the executor exits', async () => {
     const agentId = h.cluster.agentId;
@@ -53,7 +44,7 @@ describe('task groups in the default executor', () => {
     ]);
     const finished = [await h.waitForState('b1', 'TASK_FINISHED'), await h.waitForState('b2', 'TASK_FINISHED')];
     await h.executorExit('exec-b');
-    const executor = await agentExecutor('exec-b');
+    const executor = await agentExecutor(h.cluster.agentUrl, 'exec-b');
     const children = new Set<string>();
     for (const status of finished) {
       const id = status.container_status?.container_id;

@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import type { FrameworkInfo, TaskStatus, ValidSchedulerEvent } from '../../src/protocol/index.ts';
 import { TestScheduler } from '../../src/master/testing/test-scheduler.ts';
 import { waitFor } from '../helpers/process.ts';
-import { startCluster, type Cluster, type Json } from './conformance-support.ts';
+import { getJson, startCluster, type Cluster, type Json } from './conformance-support.ts';
 
 export const scalar = (name: string, value: number): Json => ({ name, type: 'SCALAR', scalar: { value } });
 
@@ -17,6 +17,15 @@ export function defaultExecutor(frameworkId: string, id = 'default'): Json {
 
 export function shellTask(id: string, agentId: string, command: string, extra: Json = {}): Json {
   return { name: id, task_id: { value: id }, agent_id: { value: agentId }, resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: command }, ...extra };
+}
+
+/** The agent's record of an executor, running or completed. */
+export async function agentExecutor(agentUrl: string, executorId: string): Promise<Json> {
+  const state = (await getJson(`${agentUrl}/state`)).body as { frameworks: Json[]; completed_frameworks: Json[] };
+  const executors = [...state.frameworks, ...state.completed_frameworks].flatMap((f) => [...(f.executors as Json[]), ...(f.completed_executors as Json[])]);
+  const found = executors.find((e) => e.id === executorId);
+  assert.ok(found, `executor ${executorId} on the agent`);
+  return found;
 }
 
 export type GroupHarness = {

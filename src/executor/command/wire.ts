@@ -167,7 +167,8 @@ export function parseCommand(v: unknown, path: string): TaskCommand | undefined 
   };
 }
 
-function parseTask(v: unknown, path: string): LaunchedTask {
+/** One TaskInfo (a LAUNCH's, or each of a LAUNCH_GROUP's). */
+export function parseTask(v: unknown, path: string): LaunchedTask {
   const t = reqObj(v, path);
   const firstResource = obj(arr(t.resources, `${path}.resources`)[0], `${path}.resources[0]`);
   const allocation = obj(firstResource?.allocation_info, `${path}.resources[0].allocation_info`);

@@ -4,7 +4,7 @@ import { ManualClock } from '../../common/clock.ts';
 import { AgentCallError, type EventStream, type StreamHandlers } from '../command/agent-client.ts';
 import type { ExecutorLog } from '../command/log.ts';
 import type { Json } from '../command/wire.ts';
-import { AgentSession, REGISTRATION_TIMEOUT_MS, TERMINAL_ACK_TIMEOUT_MS, type AgentSessionOptions, type AgentTransport } from './agent-session.ts';
+import { AgentSession, readExecutorEvent, REGISTRATION_TIMEOUT_MS, TERMINAL_ACK_TIMEOUT_MS, type AgentSessionOptions, type AgentTransport } from './agent-session.ts';
 
 /** Lets promise callbacks (the transport's answers) run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -86,12 +86,13 @@ function harness(overrides: Partial<AgentSessionOptions> = {}, o: { probe?: bool
     clock,
     log: silentLog,
     newUuid: () => `uuid-${++uuid}`,
-    task: () => task,
+    parseEvent: readExecutorEvent,
+    tasks: () => (task === undefined ? [] : [task]),
     random: () => 0,
     hooks: {
       subscribed: () => seen.push('subscribed'),
       event: (e) => seen.push(`event:${e.type}`),
-      launchUnreadable: (taskId) => seen.push(`unreadable:${taskId}`),
+      launchUnreadable: (taskIds) => seen.push(`unreadable:${taskIds.join(',')}`),
       agentLost: (reason) => seen.push(`lost:${reason}`),
       finished: (code) => seen.push(`finished:${code}`),
     },
@@ -321,6 +322,72 @@ describe('AgentSession', () => {
     gone.session.sendUpdate(update('TASK_KILLED'));
     gone.session.awaitTerminalAck();
     assert.deepEqual(gone.seen, ['subscribed', 'lost:lost the agent and the framework does not checkpoint', 'finished:0']);
+  });
+
+  it('several tasks: each TaskInfo travels in SUBSCRIBE until one of its updates is acknowledged; an update names its container', async () => {
+    const tasks = ['a', 'b'].map((id) => ({ taskId: id, raw: { task_id: { value: id } } }));
+    const { clock, transport, session } = harness({ tasks: () => tasks });
+    session.start();
+    assert.deepEqual(subscribeBody(transport.last).unacknowledged_tasks, [tasks[0]!.raw, tasks[1]!.raw]);
+    await transport.accept();
+    const container = { value: 'child', parent: { value: 'executor' } };
+    const a = session.sendUpdate({ taskId: 'a', state: 'TASK_RUNNING' }, container);
+    session.sendUpdate({ taskId: 'b', state: 'TASK_RUNNING' });
+    const posted = (transport.posts[0]!.call.update as Json).status as Json;
+    assert.deepEqual(posted.container_status, { container_id: container });
+    transport.ack('a', a);
+    transport.last.handlers.onClose('gone');
+    clock.advance(50);
+    const body = subscribeBody(transport.last);
+    assert.deepEqual(body.unacknowledged_tasks, [tasks[1]!.raw], 'only the task none of whose updates was acknowledged');
+    assert.equal((body.unacknowledged_updates as Json[]).length, 1);
+  });
+
+  it('awaitAllAcknowledged finishes once every update is acknowledged, with 1 after the fail-safe, not after stopAwaiting, at once when the agent is lost', async () => {
+    const all = harness();
+    all.session.start();
+    await all.transport.accept();
+    const first = all.session.sendUpdate({ taskId: 'a', state: 'TASK_FINISHED' });
+    const second = all.session.sendUpdate({ taskId: 'b', state: 'TASK_KILLED' });
+    all.session.awaitAllAcknowledged();
+    all.transport.ack('b', second);
+    assert.deepEqual(all.seen, ['subscribed'], 'one update is still unacknowledged');
+    all.session.awaitAllAcknowledged();
+    all.transport.ack('a', first);
+    assert.deepEqual(all.seen, ['subscribed', 'finished:0']);
+
+    const nothingPending = harness();
+    nothingPending.session.awaitAllAcknowledged();
+    assert.deepEqual(nothingPending.seen, ['finished:0']);
+
+    const silent = harness();
+    silent.session.start();
+    await silent.transport.accept();
+    silent.session.sendUpdate({ taskId: 'a', state: 'TASK_FINISHED' });
+    silent.session.awaitAllAcknowledged();
+    silent.clock.advance(TERMINAL_ACK_TIMEOUT_MS / 2);
+    silent.session.awaitAllAcknowledged();
+    silent.clock.advance(TERMINAL_ACK_TIMEOUT_MS / 2);
+    assert.deepEqual(silent.seen, ['subscribed', 'finished:1'], 'asking again keeps the first deadline');
+
+    const busyAgain = harness();
+    busyAgain.session.start();
+    await busyAgain.transport.accept();
+    const done = busyAgain.session.sendUpdate({ taskId: 'a', state: 'TASK_FINISHED' });
+    busyAgain.session.awaitAllAcknowledged();
+    busyAgain.session.stopAwaiting();
+    busyAgain.transport.ack('a', done);
+    busyAgain.clock.advance(TERMINAL_ACK_TIMEOUT_MS);
+    assert.deepEqual(busyAgain.seen, ['subscribed']);
+
+    const lost = harness({ checkpoint: false });
+    lost.session.start();
+    await lost.transport.accept();
+    lost.session.sendUpdate({ taskId: 'a', state: 'TASK_FINISHED' });
+    lost.session.awaitAllAcknowledged();
+    lost.transport.last.handlers.onClose('gone');
+    lost.session.awaitAllAcknowledged();
+    assert.deepEqual(lost.seen, ['subscribed', 'lost:lost the agent and the framework does not checkpoint', 'finished:0']);
   });
 
   it('hands an unreadable LAUNCH that names its task to the executor', async () => {

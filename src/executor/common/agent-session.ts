@@ -1,7 +1,7 @@
-// An executor's session with its agent (v1 executor API, reference §4.2), shared by the command
-// and Docker executors: SUBSCRIBE and re-subscription, delivery of status updates until they are
-// acknowledged, and the deadlines around both. The executor owns its task; the session tells it
-// what the agent said and when the agent is gone.
+// An executor's session with its agent (v1 executor API, reference §4.2), shared by the built-in
+// executors (command, Docker, default): SUBSCRIBE and re-subscription, delivery of status updates
+// until they are acknowledged, and the deadlines around both. The executor owns its tasks; the
+// session tells it what the agent said and when the agent is gone.
 //
 //   disconnected ──SUBSCRIBE──▶ subscribing ──SUBSCRIBED──▶ subscribed
 //        ▲                          │ fails                     │ stream ends
@@ -11,10 +11,10 @@
 // Delivery: every update gets a fresh 16-byte uuid and is kept until the agent sends ACKNOWLEDGED
 // for it. Updates go out one at a time, in order, over the call connection; a failed post is
 // retried 1 s, 2 s, 4 s ... 10 s. After a reconnect they all travel in SUBSCRIBE's
-// unacknowledged_updates, with the TaskInfo in unacknowledged_tasks until some update of the task
-// has been acknowledged. Once the executor's terminal update is acknowledged the session is
-// finished (exit 0), or 60 s after it was sent without an acknowledgement (Mesos's fail-safe,
-// exit 1).
+// unacknowledged_updates, with the TaskInfo of each task in unacknowledged_tasks until some update
+// of that task has been acknowledged. The session is finished (exit 0) once what the executor
+// waits for is acknowledged — its terminal update (one task: awaitTerminalAck), or every update
+// (several tasks: awaitAllAcknowledged) — or 60 s later without (Mesos's fail-safe, exit 1).
 //
 // Losing the agent: a checkpointing executor (MESOS_CHECKPOINT=1) re-subscribes with backoff
 // capped at MESOS_SUBSCRIPTION_BACKOFF_MAX for up to MESOS_RECOVERY_TIMEOUT; while nobody listens
@@ -23,6 +23,7 @@
 // does. A first SUBSCRIBE may be retried for the agent's executor registration timeout.
 import { backoffDelay, type BackoffPolicy } from '../../common/backoff.ts';
 import type { Clock } from '../../common/clock.ts';
+import type { ContainerID } from '../../protocol/index.ts';
 import { AgentCallError } from '../command/agent-client.ts';
 import type { EventStream, StreamHandlers } from '../command/agent-client.ts';
 import type { ExecutorLog } from '../command/log.ts';
@@ -49,25 +50,57 @@ export type AgentTransport = {
   close(): void;
 };
 
+/** What the session reads of SUBSCRIBED and ACKNOWLEDGED; an executor's events may carry more. */
 export type SubscribedEvent = Extract<ExecutorEventIn, { type: 'SUBSCRIBED' }>;
+type AcknowledgedEvent = Extract<ExecutorEventIn, { type: 'ACKNOWLEDGED' }>;
+/** An executor's events: the command executor's (ExecutorEventIn) or a superset of them. */
+export type AgentEvent = { type: string };
 /** The events the executor acts on itself (the session consumes SUBSCRIBED and ACKNOWLEDGED). */
-export type SessionEvent = Exclude<ExecutorEventIn, { type: 'SUBSCRIBED' } | { type: 'ACKNOWLEDGED' }>;
+export type SessionEvent<E extends AgentEvent = ExecutorEventIn> = Exclude<E, { type: 'SUBSCRIBED' } | { type: 'ACKNOWLEDGED' }>;
+
+/** One event read off the stream; `taskIds`: the tasks an unreadable LAUNCH or LAUNCH_GROUP named. */
+export type ParsedAgentEvent<E extends AgentEvent> = { ok: true; event: E } | { ok: false; error: string; taskIds: readonly string[] };
+
+/** The command executor's reading of events (command/wire.ts) in the session's terms. */
+export function readExecutorEvent(json: unknown): ParsedAgentEvent<ExecutorEventIn> {
+  const parsed = parseExecutorEvent(json);
+  if (parsed.ok) return parsed;
+  return { ok: false, error: parsed.error, taskIds: parsed.taskId === undefined ? [] : [parsed.taskId] };
+}
+
+/** Events no built-in executor acts on: each logs them alike. */
+export type PassiveEvent = Extract<ExecutorEventIn, { type: 'MESSAGE' | 'ERROR' | 'HEARTBEAT' | 'UNKNOWN' }>;
+const PASSIVE_TYPES = new Set(['MESSAGE', 'ERROR', 'HEARTBEAT', 'UNKNOWN']);
+
+export function isPassiveEvent(event: AgentEvent): event is PassiveEvent {
+  return PASSIVE_TYPES.has(event.type);
+}
+
+/** Logs a passive event; `kind` names the executor ("command", "default"). */
+export function logPassiveEvent(event: PassiveEvent, log: ExecutorLog, kind: string): void {
+  if (event.type === 'MESSAGE') log.info(`framework message ignored: the ${kind} executor takes no messages`);
+  else if (event.type === 'ERROR') log.error('error event from the agent', { message: event.message });
+  else if (event.type === 'UNKNOWN') log.warn('unknown event ignored', { type: event.name });
+}
+
+/** A task of the executor as the agent sent it: its TaskInfo is re-sent until some update of it is acknowledged. */
+export type SessionTask = { taskId: string; raw: Json };
 
 /** How the session reaches its executor. Called only while the session is open. */
-export type SessionHooks = {
+export type SessionHooks<E extends AgentEvent = ExecutorEventIn> = {
   /** SUBSCRIBED arrived: the first time, or after a reconnect. */
-  subscribed(event: SubscribedEvent): void;
+  subscribed(event: E & SubscribedEvent): void;
   /** Any other event but ACKNOWLEDGED. */
-  event(event: SessionEvent): void;
-  /** A LAUNCH that did not parse but named its task, so the task can be failed. */
-  launchUnreadable(taskId: string, error: string): void;
+  event(event: SessionEvent<E>): void;
+  /** A LAUNCH (or LAUNCH_GROUP) that did not parse but named its tasks, so they can be failed. */
+  launchUnreadable(taskIds: readonly string[], error: string): void;
   /** The agent will not take the executor back (refused, lost, recovery window over). */
   agentLost(reason: string): void;
   /** The session is over: exit with `code` (terminal update acknowledged, or given up on). */
   finished(code: number): void;
 };
 
-export type AgentSessionOptions = {
+export type AgentSessionOptions<E extends AgentEvent = ExecutorEventIn> = {
   id: ExecutorIdentity;
   /** MESOS_CHECKPOINT: survive an agent restart. */
   checkpoint: boolean;
@@ -80,9 +113,11 @@ export type AgentSessionOptions = {
   log: ExecutorLog;
   /** Fresh status-update uuids (newStatusUuid). */
   newUuid: () => string;
-  /** The executor's task as the agent sent it, if it has one (re-sent until acknowledged). */
-  task: () => { taskId: string; raw: Json } | undefined;
-  hooks: SessionHooks;
+  /** Reads one event of the stream (readExecutorEvent, or an executor's superset of it). */
+  parseEvent: (json: unknown) => ParsedAgentEvent<E>;
+  /** The executor's tasks as the agent sent them (each re-sent until one of its updates is acknowledged). */
+  tasks: () => readonly SessionTask[];
+  hooks: SessionHooks<E>;
   /** Jitter source for the re-subscribe backoff; Math.random by default. */
   random?: () => number;
   terminalAckTimeoutMs?: number;
@@ -91,9 +126,11 @@ export type AgentSessionOptions = {
 
 export type Connection = 'disconnected' | 'subscribing' | 'subscribed';
 type TimerName = 'resubscribe' | 'recovery' | 'terminal_ack' | 'post_retry';
+/** What finishes the session: the terminal update's acknowledgement, or every update's. */
+type Awaiting = { kind: 'terminal'; uuid: string | undefined } | { kind: 'all' };
 
-export class AgentSession {
-  readonly #o: AgentSessionOptions;
+export class AgentSession<E extends AgentEvent = ExecutorEventIn> {
+  readonly #o: AgentSessionOptions<E>;
   readonly #timers: NamedTimers<TimerName>;
 
   #connection: Connection = 'disconnected';
@@ -111,15 +148,16 @@ export class AgentSession {
 
   /** Unacknowledged updates by uuid, in the order they were made. */
   readonly #unacknowledged = new Map<string, OutgoingUpdate>();
-  #taskAcknowledged = false;
+  /** Tasks some update of which was acknowledged: their TaskInfo is no longer re-sent. */
+  readonly #acknowledgedTasks = new Set<string>();
   /** Uuids carried by the SUBSCRIBE in flight: the agent has them once SUBSCRIBED arrives. */
   #sentInSubscribe = new Set<string>();
   #queue: OutgoingUpdate[] = [];
   #posting = false;
   #lastUuid: string | undefined;
-  #terminalUuid: string | undefined;
+  #awaiting: Awaiting | undefined;
 
-  constructor(options: AgentSessionOptions) {
+  constructor(options: AgentSessionOptions<E>) {
     this.#o = options;
     this.#timers = new NamedTimers(options.clock);
   }
@@ -159,8 +197,7 @@ export class AgentSession {
     this.#connection = 'subscribing';
     const updates = [...this.#unacknowledged.values()];
     this.#sentInSubscribe = new Set(updates.map((u) => u.status.uuid));
-    const task = this.#o.task();
-    const tasks = task !== undefined && !this.#taskAcknowledged ? [task.raw] : [];
+    const tasks = this.#o.tasks().flatMap((t) => (this.#acknowledgedTasks.has(t.taskId) ? [] : [t.raw]));
     const call = subscribeCall(this.#o.id, updates, tasks);
     if (this.#everSubscribed) this.#o.log.info('re-subscribing to the agent', { unacknowledged_updates: updates.length, unacknowledged_tasks: tasks.length });
     this.#o.transport
@@ -258,19 +295,20 @@ export class AgentSession {
 
   #onEvent(json: unknown): void {
     if (this.#closed) return;
-    const parsed = parseExecutorEvent(json);
+    const parsed = this.#o.parseEvent(json);
     if (!parsed.ok) {
       this.#o.log.error('invalid event from the agent', { error: parsed.error });
-      if (parsed.taskId !== undefined) this.#o.hooks.launchUnreadable(parsed.taskId, parsed.error);
+      if (parsed.taskIds.length > 0) this.#o.hooks.launchUnreadable(parsed.taskIds, parsed.error);
       return;
     }
     const event = parsed.event;
-    if (event.type === 'SUBSCRIBED') this.#onSubscribed(event);
-    else if (event.type === 'ACKNOWLEDGED') this.#onAcknowledged(event.taskId, event.uuid);
-    else this.#o.hooks.event(event);
+    if (isSubscribed(event)) this.#onSubscribed(event);
+    else if (isAcknowledged(event)) this.#onAcknowledged(event.taskId, event.uuid);
+    // Neither SUBSCRIBED nor ACKNOWLEDGED, which a type guard on a type parameter cannot say.
+    else this.#o.hooks.event(event as SessionEvent<E>);
   }
 
-  #onSubscribed(event: SubscribedEvent): void {
+  #onSubscribed(event: E & SubscribedEvent): void {
     this.#o.log.info('subscribed to the agent', { agent_hostname: event.agentHostname, task_killing_state: event.taskKillingCapable });
     this.#connection = 'subscribed';
     this.#everSubscribed = true;
@@ -289,9 +327,13 @@ export class AgentSession {
       this.#o.log.warn('acknowledgement for an unknown status update', { task_id: taskId, uuid });
       return;
     }
-    if (this.#o.task()?.taskId === taskId) this.#taskAcknowledged = true;
-    if (uuid === this.#terminalUuid) {
+    this.#acknowledgedTasks.add(taskId);
+    const awaiting = this.#awaiting;
+    if (awaiting?.kind === 'terminal' && uuid === awaiting.uuid) {
       this.#o.log.info('terminal status update acknowledged; exiting', { task_id: taskId });
+      this.#o.hooks.finished(0);
+    } else if (awaiting?.kind === 'all' && this.#unacknowledged.size === 0) {
+      this.#o.log.info('every status update was acknowledged; exiting');
       this.#o.hooks.finished(0);
     }
   }
@@ -299,10 +341,14 @@ export class AgentSession {
   // -------------------------------------------------------------------------------------------
   // Updates.
 
-  /** Makes a status update (fresh uuid, now as timestamp) and delivers it; returns its uuid. */
-  sendUpdate(fields: Omit<StatusFields, 'uuid' | 'timestamp'>): string {
+  /**
+   * Makes a status update (fresh uuid, now as timestamp) and delivers it; returns its uuid.
+   * `containerId`: the task's own (nested) container, reported in `container_status`.
+   */
+  sendUpdate(fields: Omit<StatusFields, 'uuid' | 'timestamp'>, containerId?: ContainerID): string {
     const uuid = this.#o.newUuid();
     const update = statusUpdate(this.#o.id, { ...fields, uuid, timestamp: this.#o.clock.now() / 1000 });
+    if (containerId !== undefined) update.status.container_status = { container_id: containerId };
     this.#unacknowledged.set(uuid, update);
     this.#lastUuid = uuid;
     this.#o.log.info('sending status update', { task_id: fields.taskId, state: fields.state, uuid, message: fields.message, reason: fields.reason, healthy: fields.healthy });
@@ -319,7 +365,7 @@ export class AgentSession {
    */
   awaitTerminalAck(): void {
     if (this.#closed) return;
-    this.#terminalUuid = this.#lastUuid;
+    this.#awaiting = { kind: 'terminal', uuid: this.#lastUuid };
     if (this.#agentGone) {
       this.#o.log.warn('exiting without an acknowledgement of the terminal update: the agent is gone');
       this.#o.hooks.finished(0);
@@ -329,6 +375,39 @@ export class AgentSession {
       this.#o.log.error('did not receive an acknowledgement for the terminal status update from the agent');
       this.#o.hooks.finished(1);
     });
+  }
+
+  /**
+   * Every task has ended (an executor of several tasks): finish once every update is
+   * acknowledged — at once when none is outstanding or the agent is gone — or with exit 1 when
+   * some are still unacknowledged after the fail-safe timeout. Calling it again while waiting
+   * keeps the deadline (and notices an agent lost meanwhile).
+   */
+  awaitAllAcknowledged(): void {
+    if (this.#closed) return;
+    const waiting = this.#awaiting?.kind === 'all';
+    this.#awaiting = { kind: 'all' };
+    if (this.#unacknowledged.size === 0) {
+      this.#o.log.info('every status update was acknowledged; exiting');
+      this.#o.hooks.finished(0);
+      return;
+    }
+    if (this.#agentGone) {
+      this.#o.log.warn('exiting with unacknowledged status updates: the agent is gone', { unacknowledged: this.#unacknowledged.size });
+      this.#o.hooks.finished(0);
+      return;
+    }
+    if (waiting) return;
+    this.#timers.set('terminal_ack', this.#o.terminalAckTimeoutMs ?? TERMINAL_ACK_TIMEOUT_MS, () => {
+      this.#o.log.error('did not receive acknowledgements for every status update from the agent', { unacknowledged: this.#unacknowledged.size });
+      this.#o.hooks.finished(1);
+    });
+  }
+
+  /** The executor has work again (a task launched after all had ended): stop waiting to finish. */
+  stopAwaiting(): void {
+    this.#awaiting = undefined;
+    this.#timers.clear('terminal_ack');
   }
 
   /** Posts queued updates one at a time, in order; a failed post is retried with backoff. */
@@ -361,6 +440,14 @@ export class AgentSession {
       },
     );
   }
+}
+
+function isSubscribed(event: AgentEvent): event is SubscribedEvent {
+  return event.type === 'SUBSCRIBED';
+}
+
+function isAcknowledged(event: AgentEvent): event is AcknowledgedEvent {
+  return event.type === 'ACKNOWLEDGED';
 }
 
 /** A SUBSCRIBE failure that means the agent is restarting: nobody listens yet, or it recovers. */

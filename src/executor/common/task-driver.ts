@@ -1,6 +1,5 @@
 // Runs the pure task machine (command/task-machine.ts) for an executor shell: feeds inputs in one
-// at a time (an effect may feed another input back, e.g. spawn -> spawned, which waits until the
-// current step's effects are done), owns the escalation and max-completion timers and the task's
+// at a time (machine-runner.ts), owns the escalation and max-completion timers and the task's
 // checker, and hands the effects that touch the task or the agent to its host. The command
 // executor's host is a process group; the Docker executor's is a container.
 // task-executor.ts connects a driver to the agent session.
@@ -11,6 +10,7 @@ import type { LaunchSpec } from '../command/launch-spec.ts';
 import type { ExecutorLog } from '../command/log.ts';
 import { INITIAL_TASK_MACHINE, step } from '../command/task-machine.ts';
 import type { TaskEffect, TaskInput, TaskMachine, UpdateEffect } from '../command/task-machine.ts';
+import { MachineRunner } from './machine-runner.ts';
 import { NamedTimers } from './named-timers.ts';
 
 /** What the driver asks of its executor. */
@@ -35,10 +35,7 @@ export class TaskDriver {
   readonly #log: ExecutorLog;
   readonly #host: TaskHost;
   readonly #timers: NamedTimers<TimerName>;
-  #machine: TaskMachine = INITIAL_TASK_MACHINE;
-  readonly #inputs: TaskInput[] = [];
-  #applying = false;
-  #stopped = false;
+  readonly #runner: MachineRunner<TaskMachine, TaskInput, TaskEffect>;
   #checker: TaskChecker | undefined;
 
   constructor(o: { clock: Clock; log: ExecutorLog; host: TaskHost }) {
@@ -46,35 +43,21 @@ export class TaskDriver {
     this.#log = o.log;
     this.#host = o.host;
     this.#timers = new NamedTimers(o.clock);
+    this.#runner = new MachineRunner({ initial: INITIAL_TASK_MACHINE, step, carryOut: (effect) => this.#carryOut(effect), now: () => o.clock.now() });
   }
 
   get machine(): TaskMachine {
-    return this.#machine;
+    return this.#runner.machine;
   }
 
   /** Steps the machine with `input` and carries out what it decides. */
   apply(input: TaskInput): void {
-    this.#inputs.push(input);
-    if (this.#applying) return;
-    this.#applying = true;
-    try {
-      for (let next = this.#inputs.shift(); next !== undefined && !this.#stopped; next = this.#inputs.shift()) {
-        const result = step(this.#machine, next, this.#clock.now());
-        this.#machine = result.machine;
-        for (const effect of result.effects) {
-          if (this.#stopped) break;
-          this.#carryOut(effect);
-        }
-      }
-    } finally {
-      this.#applying = false;
-      this.#inputs.length = 0;
-    }
+    this.#runner.apply(input);
   }
 
   /** No input is stepped any more; timers and the checker are stopped. */
   stop(): void {
-    this.#stopped = true;
+    this.#runner.stop();
     this.#timers.stop();
     this.#checker?.stop();
     this.#checker = undefined;

@@ -8,32 +8,17 @@
 //
 // SHUTDOWN, LAUNCH_GROUP (the default executor's) and a lost agent shut the task down within the
 // shutdown grace period; the executor exits when the session is finished or the machine says so.
-import type { Clock } from '../../common/clock.ts';
 import type { TaskChecks } from '../command/check-spec.ts';
 import type { CheckerContext, TaskChecker } from '../command/checks.ts';
-import type { ExecutorConfig } from '../command/config.ts';
 import { shutdownGraceMs } from '../command/kill-plan.ts';
 import type { LaunchSpec } from '../command/launch-spec.ts';
-import type { ExecutorLog } from '../command/log.ts';
 import type { UpdateEffect } from '../command/task-machine.ts';
 import type { LaunchedTask } from '../command/wire.ts';
-import { AgentSession, type AgentTransport, type SessionEvent } from './agent-session.ts';
+import { AgentSession, isPassiveEvent, logPassiveEvent, readExecutorEvent, type SessionEvent } from './agent-session.ts';
+import { sessionSettings, type ExecutorOptions } from './executor-options.ts';
 import { TaskDriver } from './task-driver.ts';
 
-export type TaskExecutorOptions = {
-  config: ExecutorConfig;
-  transport: AgentTransport;
-  clock: Clock;
-  log: ExecutorLog;
-  /** Fresh status-update uuids (newStatusUuid). */
-  newUuid: () => string;
-  /** Ends the process; called exactly once. */
-  exit: (code: number) => void;
-  /** Jitter source for the re-subscribe backoff; Math.random by default. */
-  random?: () => number;
-  terminalAckTimeoutMs?: number;
-  registrationTimeoutMs?: number;
-};
+export type TaskExecutorOptions = ExecutorOptions;
 
 export abstract class TaskExecutor {
   protected readonly driver: TaskDriver;
@@ -46,7 +31,7 @@ export abstract class TaskExecutor {
   constructor(options: TaskExecutorOptions, kind: string) {
     this.options = options;
     this.#kind = kind;
-    const { config, clock, log } = options;
+    const { clock, log } = options;
     this.driver = new TaskDriver({
       clock,
       log,
@@ -60,22 +45,19 @@ export abstract class TaskExecutor {
       },
     });
     this.session = new AgentSession({
-      id: { frameworkId: config.frameworkId, executorId: config.executorId },
-      checkpoint: config.checkpoint,
-      recoveryTimeoutMs: config.recoveryTimeoutMs,
-      subscriptionBackoffMaxMs: config.subscriptionBackoffMaxMs,
-      transport: options.transport,
-      clock,
-      log,
-      newUuid: options.newUuid,
-      random: options.random,
-      terminalAckTimeoutMs: options.terminalAckTimeoutMs,
-      registrationTimeoutMs: options.registrationTimeoutMs,
-      task: () => this.driver.machine.task,
+      ...sessionSettings(options),
+      parseEvent: readExecutorEvent,
+      tasks: () => {
+        const task = this.driver.machine.task;
+        return task === undefined ? [] : [task];
+      },
       hooks: {
         subscribed: (event) => this.driver.apply({ kind: 'subscribed', taskKillingCapable: event.taskKillingCapable }),
         event: (event) => this.#onEvent(event),
-        launchUnreadable: (taskId, error) => this.driver.apply({ kind: 'launch_unreadable', taskId, error }),
+        // A LAUNCH names one task.
+        launchUnreadable: ([taskId], error) => {
+          if (taskId !== undefined) this.driver.apply({ kind: 'launch_unreadable', taskId, error });
+        },
         agentLost: (reason) => this.shutdown(reason),
         finished: (code) => this.exit(code),
       },
@@ -118,6 +100,10 @@ export abstract class TaskExecutor {
 
   #onEvent(event: SessionEvent): void {
     const log = this.options.log;
+    if (isPassiveEvent(event)) {
+      logPassiveEvent(event, log, this.#kind);
+      return;
+    }
     switch (event.type) {
       case 'LAUNCH':
         this.launch(event.task);
@@ -132,17 +118,6 @@ export abstract class TaskExecutor {
         return;
       case 'SHUTDOWN':
         this.shutdown('shutdown requested by the agent');
-        return;
-      case 'MESSAGE':
-        log.info(`framework message ignored: the ${this.#kind} executor takes no messages`);
-        return;
-      case 'ERROR':
-        log.error('error event from the agent', { message: event.message });
-        return;
-      case 'HEARTBEAT':
-        return;
-      case 'UNKNOWN':
-        log.warn('unknown event ignored', { type: event.name });
         return;
     }
   }

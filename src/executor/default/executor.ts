@@ -1,85 +1,75 @@
-// The default executor's shell (house style B2): it owns the session with the agent
-// (session.ts), one nested container per task (nested-container.ts), the timers and the checkers,
-// feeds what happens into the pure group machine (group-machine.ts) and carries out its effects.
+// The default executor's shell (house style B2): one nested container per task
+// (nested-container.ts), the timers and the checkers; it feeds what happens into the pure group
+// machine (group-machine.ts, run by common/machine-runner.ts) and carries out its effects. The
+// session with the agent is the other executors' (common/agent-session.ts: subscription,
+// re-subscription after an agent restart, TCP probing while it is down, update delivery until
+// acknowledged, the recovery window), re-sending the TaskInfo of each task none of whose updates
+// was acknowledged yet, and reporting each task's nested container in its updates.
 //
 // Exit: once the machine says the executor is done (it ran tasks, or was shut down, and every
 // task ended) and the agent acknowledged every update, the executor exits 0; 60 s after being
 // done with updates still unacknowledged it exits 1 (the command executor's fail-safe). Mesos's
 // default executor instead sleeps 1 s and exits, acknowledged or not.
-import type { Clock, TimerHandle } from '../../common/clock.ts';
 import type { ContainerID } from '../../protocol/index.ts';
 import { readTaskChecks } from '../command/check-spec.ts';
 import type { TaskChecks } from '../command/check-spec.ts';
 import { createTaskCheckers } from '../command/checker.ts';
 import type { CheckerFactory, TaskChecker } from '../command/checks.ts';
-import type { ExecutorConfig } from '../command/config.ts';
 import { shutdownGraceMs } from '../command/kill-plan.ts';
 import { buildLaunchSpec } from '../command/launch-spec.ts';
-import type { ExecutorLog } from '../command/log.ts';
-import { statusUpdate, type Json, type LaunchedTask } from '../command/wire.ts';
+import type { LaunchedTask } from '../command/wire.ts';
+import { AgentSession, isPassiveEvent, logPassiveEvent, type SessionEvent } from '../common/agent-session.ts';
+import { sessionSettings, type ExecutorOptions } from '../common/executor-options.ts';
+import { MachineRunner } from '../common/machine-runner.ts';
+import { NamedTimers } from '../common/named-timers.ts';
 import { executorDone, INITIAL_GROUP_MACHINE, step, type GroupEffect, type GroupInput, type GroupLaunchTask, type GroupMachine } from './group-machine.ts';
 import { NestedContainer, prepareTaskSandbox } from './nested-container.ts';
-import { AgentSession, type AgentTransport } from './session.ts';
-import { containerIdString, nestedContainerId, parseDefaultExecutorEvent, withContainerStatus } from './wire.ts';
+import { containerIdString, nestedContainerId, parseDefaultExecutorEvent, type DefaultExecutorEvent } from './wire.ts';
 
-/** Exit 1 if the agent has not acknowledged every update this long after the last task ended. */
-export const TERMINAL_ACK_TIMEOUT_MS = 60_000;
+export { TERMINAL_ACK_TIMEOUT_MS, type AgentTransport } from '../common/agent-session.ts';
 
-export type DefaultExecutorOptions = {
-  config: ExecutorConfig;
+export type DefaultExecutorOptions = ExecutorOptions & {
   /** The environment the tasks inherit (the executor's own). */
   taskEnv: Readonly<Record<string, string | undefined>>;
-  transport: AgentTransport;
-  clock: Clock;
-  log: ExecutorLog;
-  /** Fresh status-update uuids (newStatusUuid). */
-  newUuid: () => string;
   /** Fresh nested container ids (a UUID string). */
   newContainerId: () => string;
-  /** Ends the process; called exactly once. */
-  exit: (code: number) => void;
   checkers?: CheckerFactory;
-  random?: () => number;
-  terminalAckTimeoutMs?: number;
-  registrationTimeoutMs?: number;
 };
 
-type TaskTimer = 'escalation' | 'max_completion';
+/** A task's timer: `escalation:<task id>` or `max_completion:<task id>`. */
+type TaskTimer = `${'escalation' | 'max_completion'}:${string}`;
 
 export class DefaultExecutor {
   readonly #o: DefaultExecutorOptions;
-  readonly #session: AgentSession;
+  readonly #session: AgentSession<DefaultExecutorEvent>;
+  readonly #runner: MachineRunner<GroupMachine, GroupInput, GroupEffect>;
+  readonly #timers: NamedTimers<TaskTimer>;
   readonly #checkers: CheckerFactory;
-  #machine: GroupMachine = INITIAL_GROUP_MACHINE;
-  readonly #inputs: GroupInput[] = [];
-  #applying = false;
   #exiting = false;
-  /** No acknowledgement can come any more: exit as soon as every task has ended. */
-  #agentGone = false;
   /** The executor's own container (SUBSCRIBED), parent of every task's container. */
   #containerId: ContainerID | undefined;
   readonly #containers = new Map<string, NestedContainer>();
   readonly #checkersByTask = new Map<string, TaskChecker>();
-  readonly #timers = new Map<string, TimerHandle>();
-  #ackTimer: TimerHandle | undefined;
-  /** Tasks of which some update was acknowledged: no longer re-sent in SUBSCRIBE. */
-  readonly #acknowledgedTasks = new Set<string>();
 
   constructor(options: DefaultExecutorOptions) {
     this.#o = options;
     this.#checkers = options.checkers ?? createTaskCheckers({ clock: options.clock, log: options.log });
+    this.#timers = new NamedTimers(options.clock);
+    this.#runner = new MachineRunner({ initial: INITIAL_GROUP_MACHINE, step, carryOut: (effect) => this.#carryOut(effect), now: () => options.clock.now() });
     this.#session = new AgentSession({
-      config: options.config,
-      transport: options.transport,
-      clock: options.clock,
-      log: options.log,
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.registrationTimeoutMs !== undefined ? { registrationTimeoutMs: options.registrationTimeoutMs } : {}),
-      onEvent: (json) => this.#onEvent(json),
-      unacknowledgedTasks: () => this.#unacknowledgedTasks(),
-      onAgentLost: (reason) => {
-        this.#agentGone = true;
-        this.shutdown(reason);
+      ...sessionSettings(options),
+      parseEvent: parseDefaultExecutorEvent,
+      tasks: () => [...this.#runner.machine.tasks.values()].map((t) => t.task),
+      hooks: {
+        subscribed: (event) => {
+          this.#containerId = event.containerId ?? this.#containerId;
+          this.#apply({ kind: 'subscribed', taskKillingCapable: event.taskKillingCapable });
+        },
+        event: (event) => this.#onEvent(event),
+        // A LAUNCH_GROUP that cannot be read still gets an answer for each task it named.
+        launchUnreadable: (taskIds, error) => this.#launch(taskIds.map(unreadableTask), `Invalid task group: ${error}`),
+        agentLost: (reason) => this.shutdown(reason),
+        finished: (code) => this.#exit(code),
       },
     });
   }
@@ -95,30 +85,15 @@ export class DefaultExecutor {
     this.#apply({ kind: 'shutdown', graceMs: shutdownGraceMs(this.#o.config.shutdownGraceMs) });
   }
 
-  #unacknowledgedTasks(): Json[] {
-    return [...this.#machine.tasks.values()].filter((t) => !this.#acknowledgedTasks.has(t.task.taskId)).map((t) => t.task.raw);
-  }
-
-  #onEvent(json: unknown): void {
-    if (this.#exiting) return;
+  #onEvent(event: SessionEvent<DefaultExecutorEvent>): void {
     const { log } = this.#o;
-    const parsed = parseDefaultExecutorEvent(json);
-    if (!parsed.ok) {
-      log.error('invalid event from the agent', { error: parsed.error });
-      // A LAUNCH_GROUP that cannot be read still gets an answer for each task it named.
-      if (parsed.taskIds.length > 0) this.#launch(parsed.taskIds.map((id) => unreadableTask(id)), `Invalid task group: ${parsed.error}`);
+    if (isPassiveEvent(event)) {
+      logPassiveEvent(event, log, 'default');
       return;
     }
-    const event = parsed.event;
     switch (event.type) {
-      case 'SUBSCRIBED':
-        log.info('subscribed to the agent', { agent_hostname: event.agentHostname, container_id: event.containerId && containerIdString(event.containerId) });
-        this.#containerId = event.containerId ?? this.#containerId;
-        this.#session.subscribed();
-        this.#apply({ kind: 'subscribed', taskKillingCapable: event.taskKillingCapable });
-        return;
       case 'LAUNCH_GROUP':
-        log.info('launching task group', { task_ids: event.tasks.map((t) => t.taskId).join(',') });
+        log.info('launching task group', { task_ids: event.tasks.map((t) => t.taskId).join(','), container_id: this.#containerId && containerIdString(this.#containerId) });
         this.#launch(event.tasks, undefined);
         return;
       case 'LAUNCH':
@@ -130,27 +105,8 @@ export class DefaultExecutor {
         log.info('kill received', { task_id: event.taskId, grace_period_ns: event.graceNs });
         this.#apply({ kind: 'kill', taskId: event.taskId, graceNs: event.graceNs });
         return;
-      case 'ACKNOWLEDGED':
-        if (!this.#session.acknowledge(event.uuid)) {
-          log.warn('acknowledgement for an unknown status update', { task_id: event.taskId, uuid: event.uuid });
-          return;
-        }
-        this.#acknowledgedTasks.add(event.taskId);
-        this.#maybeExit();
-        return;
       case 'SHUTDOWN':
         this.shutdown('shutdown requested by the agent');
-        return;
-      case 'MESSAGE':
-        log.info('framework message ignored: the default executor takes no messages');
-        return;
-      case 'ERROR':
-        log.error('error event from the agent', { message: event.message });
-        return;
-      case 'HEARTBEAT':
-        return;
-      case 'UNKNOWN':
-        log.warn('unknown event ignored', { type: event.name });
         return;
     }
   }
@@ -168,32 +124,23 @@ export class DefaultExecutor {
   }
 
   #apply(input: GroupInput): void {
-    // Effects may feed inputs back (spawn -> spawned); queue them so each step completes first.
-    this.#inputs.push(input);
-    if (this.#applying) return;
-    this.#applying = true;
-    try {
-      for (let next = this.#inputs.shift(); next !== undefined && !this.#exiting; next = this.#inputs.shift()) {
-        const result = step(this.#machine, next, this.#o.clock.now());
-        this.#machine = result.machine;
-        for (const effect of result.effects) {
-          if (this.#exiting) break;
-          this.#carryOut(effect);
-        }
-      }
-    } finally {
-      this.#applying = false;
-      this.#inputs.length = 0;
-    }
-    this.#maybeExit();
+    this.#runner.apply(input);
+    if (this.#exiting) return;
+    // Done: exit once the agent has every update (the session says when); a later LAUNCH_GROUP
+    // makes the executor busy again.
+    if (executorDone(this.#runner.machine)) this.#session.awaitAllAcknowledged();
+    else this.#session.stopAwaiting();
   }
 
   #carryOut(effect: GroupEffect): void {
     const { log, clock } = this.#o;
     switch (effect.kind) {
-      case 'update':
-        this.#sendUpdate(effect);
+      case 'update': {
+        const { kind: _kind, ...fields } = effect;
+        const task = this.#runner.machine.tasks.get(effect.taskId);
+        this.#session.sendUpdate(fields, task && nestedContainerId(this.#containerId, task.containerId));
         return;
+      }
       case 'spawn':
         this.#spawn(effect.taskId, effect.containerId, effect.spec);
         return;
@@ -204,14 +151,14 @@ export class DefaultExecutor {
         return;
       }
       case 'schedule_escalation':
-        this.#setTaskTimer(effect.taskId, 'escalation', Math.max(0, effect.at - clock.now()), () => this.#apply({ kind: 'escalate', taskId: effect.taskId }));
+        this.#timers.set(`escalation:${effect.taskId}`, Math.max(0, effect.at - clock.now()), () => this.#apply({ kind: 'escalate', taskId: effect.taskId }));
         return;
       case 'schedule_max_completion':
-        this.#setTaskTimer(effect.taskId, 'max_completion', effect.afterMs, () => this.#apply({ kind: 'max_completion_time_reached', taskId: effect.taskId }));
+        this.#timers.set(`max_completion:${effect.taskId}`, effect.afterMs, () => this.#apply({ kind: 'max_completion_time_reached', taskId: effect.taskId }));
         return;
       case 'cancel_timers':
-        this.#clearTaskTimer(effect.taskId, 'escalation');
-        this.#clearTaskTimer(effect.taskId, 'max_completion');
+        this.#timers.clear(`escalation:${effect.taskId}`);
+        this.#timers.clear(`max_completion:${effect.taskId}`);
         return;
       case 'start_checks':
         this.#startChecks(effect.taskId, effect.checks);
@@ -269,64 +216,11 @@ export class DefaultExecutor {
     this.#o.log.info('task checks started', { task_id: taskId, health_check: checks.health?.probe.type, check: checks.check?.probe.type });
   }
 
-  #sendUpdate(effect: Extract<GroupEffect, { kind: 'update' }>): void {
-    const uuid = this.#o.newUuid();
-    const { kind: _kind, ...fields } = effect;
-    const task = this.#machine.tasks.get(effect.taskId);
-    let update = statusUpdate(this.#session.identity, { ...fields, uuid, timestamp: this.#o.clock.now() / 1000 });
-    if (task !== undefined) update = withContainerStatus(update, nestedContainerId(this.#containerId, task.containerId));
-    this.#o.log.info('sending status update', { task_id: effect.taskId, state: effect.state, uuid, message: effect.message, reason: effect.reason, healthy: effect.healthy });
-    this.#session.send(update);
-  }
-
-  #maybeExit(): void {
-    if (this.#exiting) return;
-    if (!executorDone(this.#machine)) {
-      if (this.#ackTimer !== undefined) this.#o.clock.clearTimeout(this.#ackTimer);
-      this.#ackTimer = undefined;
-      return;
-    }
-    if (this.#session.pending === 0) {
-      this.#o.log.info('every task ended and every update was acknowledged; exiting');
-      this.#exit(0);
-      return;
-    }
-    if (this.#agentGone) {
-      this.#o.log.warn('exiting with unacknowledged status updates: the agent is gone', { unacknowledged: this.#session.pending });
-      this.#exit(0);
-      return;
-    }
-    this.#ackTimer ??= this.#o.clock.setTimeout(() => {
-      this.#o.log.error('did not receive acknowledgements for every status update from the agent', { unacknowledged: this.#session.pending });
-      this.#exit(1);
-    }, this.#o.terminalAckTimeoutMs ?? TERMINAL_ACK_TIMEOUT_MS);
-  }
-
-  #setTaskTimer(taskId: string, name: TaskTimer, ms: number, fn: () => void): void {
-    this.#clearTaskTimer(taskId, name);
-    const key = `${name}:${taskId}`;
-    this.#timers.set(
-      key,
-      this.#o.clock.setTimeout(() => {
-        this.#timers.delete(key);
-        if (!this.#exiting) fn();
-      }, ms),
-    );
-  }
-
-  #clearTaskTimer(taskId: string, name: TaskTimer): void {
-    const key = `${name}:${taskId}`;
-    const handle = this.#timers.get(key);
-    if (handle !== undefined) this.#o.clock.clearTimeout(handle);
-    this.#timers.delete(key);
-  }
-
   #exit(code: number): void {
     if (this.#exiting) return;
     this.#exiting = true;
-    for (const handle of this.#timers.values()) this.#o.clock.clearTimeout(handle);
-    this.#timers.clear();
-    if (this.#ackTimer !== undefined) this.#o.clock.clearTimeout(this.#ackTimer);
+    this.#runner.stop();
+    this.#timers.stop();
     for (const checker of this.#checkersByTask.values()) checker.stop();
     this.#session.close();
     // Whatever the tasks left in their process groups goes with the executor, as the agent would

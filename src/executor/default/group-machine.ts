@@ -19,11 +19,12 @@
 // live task of every group with the shutdown grace period. The executor is done once it has run
 // something (or was shut down) and every task is terminated (`executorDone`); the shell then exits
 // as soon as the agent has acknowledged every update.
-import type { CheckStatusInfo, TaskState, TaskStatusReason } from '../../protocol/index.ts';
+import type { CheckStatusInfo, TaskState } from '../../protocol/index.ts';
 import { emptyCheckStatus } from '../command/check-logic.ts';
 import type { TaskChecks, TaskChecksResult } from '../command/check-spec.ts';
 import { killGraceMs, planKill, type Escalation } from '../command/kill-plan.ts';
 import type { LaunchSpec, LaunchSpecResult } from '../command/launch-spec.ts';
+import type { UpdateEffect } from '../command/task-machine.ts';
 import { terminationMessage, type KillCause, type ProcessExit } from '../command/termination.ts';
 import type { LaunchedTask } from '../command/wire.ts';
 
@@ -81,15 +82,8 @@ export type GroupInput =
   | { kind: 'health'; taskId: string; healthy: boolean; killTask: boolean }
   | { kind: 'check'; taskId: string; status: CheckStatusInfo };
 
-export type GroupUpdate = {
-  kind: 'update';
-  taskId: string;
-  state: TaskState;
-  message?: string;
-  reason?: TaskStatusReason;
-  healthy?: boolean;
-  checkStatus?: CheckStatusInfo;
-};
+/** A status update of one task, as the command executor's machine makes them. */
+export type GroupUpdate = UpdateEffect;
 
 export type GroupEffect =
   | GroupUpdate

@@ -1,9 +1,11 @@
 // The events only the default executor reads, by hand like the command executor's wire.ts (whose
 // helpers and types this reuses): SUBSCRIBED with the executor's container id (the parent of
-// every nested container) and LAUNCH_GROUP with its tasks. Every other event is read by the
-// command executor's parser. Calls out are built there too; this adds `container_status`.
+// every nested container) and LAUNCH_GROUP with its tasks, each read as the command executor
+// reads its LAUNCH task. Every other event is read by the command executor's parser; calls out
+// are built there too (common/agent-session.ts adds `container_status`).
 import type { ContainerID } from '../../protocol/index.ts';
-import { arr, int64, obj, parseCommand, parseExecutorEvent, reqObj, str, WireError, type Json, type LaunchedTask, type OutgoingUpdate } from '../command/wire.ts';
+import type { ParsedAgentEvent } from '../common/agent-session.ts';
+import { arr, obj, parseExecutorEvent, parseTask, reqObj, str, WireError, type Json, type LaunchedTask } from '../command/wire.ts';
 import type { ExecutorEventIn } from '../command/wire.ts';
 
 export type DefaultExecutorEvent =
@@ -11,20 +13,13 @@ export type DefaultExecutorEvent =
   | { type: 'LAUNCH_GROUP'; tasks: LaunchedTask[] }
   | Exclude<ExecutorEventIn, { type: 'SUBSCRIBED' } | { type: 'LAUNCH_GROUP' }>;
 
-export type ParsedDefaultEvent =
-  | { ok: true; event: DefaultExecutorEvent }
-  /** `taskIds`: the tasks of a LAUNCH_GROUP that could not be read, so they can be failed. */
-  | { ok: false; error: string; taskIds: string[] };
+/** `taskIds` of a failure: the tasks of a LAUNCH_GROUP that could not be read, so they can be failed. */
+export type ParsedDefaultEvent = ParsedAgentEvent<DefaultExecutorEvent>;
 
 function idValue(v: unknown, path: string): string {
   const value = str(reqObj(v, path).value, `${path}.value`);
   if (value === undefined) throw new WireError(`${path}.value`, 'missing required field');
   return value;
-}
-
-function durationNs(v: unknown, path: string): number | undefined {
-  const d = obj(v, path);
-  return d === undefined ? undefined : int64(d.nanoseconds, `${path}.nanoseconds`);
 }
 
 /** A ContainerID with its parents, as the agent sent it. */
@@ -35,24 +30,6 @@ function containerId(v: unknown, path: string, depth = 0): ContainerID | undefin
   const value = idValue(c, path);
   const parent = containerId(c.parent, `${path}.parent`, depth + 1);
   return parent === undefined ? { value } : { value, parent };
-}
-
-/** One TaskInfo of a LAUNCH_GROUP, read as the command executor reads its LAUNCH task. */
-export function parseGroupTask(v: unknown, path: string): LaunchedTask {
-  const t = reqObj(v, path);
-  const firstResource = obj(arr(t.resources, `${path}.resources`)[0], `${path}.resources[0]`);
-  const allocation = obj(firstResource?.allocation_info, `${path}.resources[0].allocation_info`);
-  return {
-    taskId: idValue(t.task_id, `${path}.task_id`),
-    name: str(t.name, `${path}.name`) ?? '',
-    raw: t,
-    command: parseCommand(t.command, `${path}.command`),
-    killPolicyGraceNs: durationNs(obj(t.kill_policy, `${path}.kill_policy`)?.grace_period, `${path}.kill_policy.grace_period`),
-    maxCompletionNs: durationNs(t.max_completion_time, `${path}.max_completion_time`),
-    allocationRole: str(allocation?.role, `${path}.resources[0].allocation_info.role`),
-    healthCheck: obj(t.health_check, `${path}.health_check`),
-    check: obj(t.check, `${path}.check`),
-  };
 }
 
 function taskIdsOf(launchGroup: unknown): string[] {
@@ -77,7 +54,7 @@ export function parseDefaultExecutorEvent(json: unknown): ParsedDefaultEvent {
     }
     if (e?.type === 'LAUNCH_GROUP') {
       const group = reqObj(reqObj(e.launch_group, 'launch_group').task_group, 'launch_group.task_group');
-      const tasks = arr(group.tasks, 'launch_group.task_group.tasks').map((t, i) => parseGroupTask(t, `launch_group.task_group.tasks[${i}]`));
+      const tasks = arr(group.tasks, 'launch_group.task_group.tasks').map((t, i) => parseTask(t, `launch_group.task_group.tasks[${i}]`));
       return { ok: true, event: { type: 'LAUNCH_GROUP', tasks } };
     }
   } catch (err) {
@@ -97,9 +74,4 @@ export function nestedContainerId(parent: ContainerID | undefined, child: string
 /** `parent.child`, the nested container's name in logs and sandbox paths (Mesos stringify). */
 export function containerIdString(id: ContainerID): string {
   return id.parent === undefined ? id.value : `${containerIdString(id.parent)}.${id.value}`;
-}
-
-/** Adds the task's nested container to an update, as Mesos's default executor does. */
-export function withContainerStatus(update: OutgoingUpdate, id: ContainerID): OutgoingUpdate {
-  return { status: { ...update.status, container_status: { container_id: id } } };
 }
