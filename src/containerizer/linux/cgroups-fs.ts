@@ -188,8 +188,8 @@ export class Cgroups {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') break;
-          // EBUSY: the last killed processes are still leaving.
-          if (attempt >= 50) throw err;
+          // EBUSY: the last killed processes are still leaving (up to ~5 s on a loaded host).
+          if (attempt >= 250) throw err;
           await sleep(20);
         }
       }
