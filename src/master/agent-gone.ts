@@ -44,7 +44,7 @@ export function markAgentGone(m: Master, agentId: string): MarkGoneOutcome {
     // Detached first, so that closing the stream does not count as a disconnection.
     agent.connection = undefined;
     agent.status = 'removed';
-    connection?.stream.close();
+    if (connection !== undefined) m.closeStream(connection.stream);
     rescindAgentOffers(m, agent);
     m.allocation.removeAgent(agentId);
   }

@@ -97,7 +97,7 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
   } else {
     const old = agent.connection;
     agent.connection = undefined;
-    old?.stream.close();
+    if (old !== undefined) m.closeStream(old.stream);
     rescindAgentOffers(m, agent);
     m.allocation.removeAgent(id);
     Object.assign(agent, {
@@ -207,6 +207,7 @@ export function disconnectAgent(m: Master, agent: AgentRecord): void {
   if (agent.status !== 'connected') return;
   agent.connection = undefined;
   agent.status = 'disconnected';
+  m.stateChanged();
   rescindAgentOffers(m, agent);
   m.allocation.setAgentActive(agent.id, false);
   m.log.info({ agentId: agent.id }, 'agent disconnected');
@@ -275,7 +276,7 @@ export function markUnreachable(m: Master, agent: AgentRecord): void {
   agent.ping.timer = undefined;
   const connection = agent.connection;
   agent.connection = undefined;
-  connection?.stream.close();
+  if (connection !== undefined) m.closeStream(connection.stream);
   agent.status = 'unreachable';
   agent.unreachableTime = now;
   m.registry.markAgentUnreachable(agent.id, now);
@@ -304,7 +305,7 @@ export function unregisterAgent(m: Master, agent: AgentRecord): void {
   const connection = agent.connection;
   agent.connection = undefined;
   agent.status = 'removed';
-  connection?.stream.close();
+  if (connection !== undefined) m.closeStream(connection.stream);
   rescindAgentOffers(m, agent);
   m.allocation.removeAgent(agent.id);
   settleTasksOfRemovedAgent(m, agent.tasks, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} unregistered`);

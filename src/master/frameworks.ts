@@ -107,8 +107,8 @@ export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerRe
     if (old !== undefined) {
       m.clearRepeating(old.heartbeat);
       if (!old.stream.closed) {
-        old.stream.send(JSON.stringify(encodeSchedulerEvent({ type: 'ERROR', error: { message: 'Framework failed over' } })));
-        old.stream.close();
+        m.sendOnStream(old.stream, JSON.stringify(encodeSchedulerEvent({ type: 'ERROR', error: { message: 'Framework failed over' } })));
+        m.closeStream(old.stream);
       }
     }
     fw.failoverTimer?.cancel();
@@ -190,7 +190,7 @@ export function removeFramework(m: Master, fw: FrameworkRecord): void {
   fw.connection = undefined;
   if (connection !== undefined) {
     m.clearRepeating(connection.heartbeat);
-    connection.stream.close();
+    m.closeStream(connection.stream);
   }
   const agentIds = new Set<string>(fw.executors.keys());
   for (const task of fw.tasks.values()) agentIds.add(task.agentId);

@@ -12,6 +12,7 @@
 // Everything runs on the event loop without awaiting between reading and writing state; the HTTP
 // layer (http/*.ts) decodes requests and calls in here synchronously.
 import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { EventStream } from '../common/http/event-stream.ts';
 import type { Logger } from '../common/log.ts';
 import type { Metrics } from '../common/metrics.ts';
 import type { MasterIds } from '../common/ids.ts';
@@ -87,6 +88,14 @@ export class Master {
   durableObserver: MasterObserver | undefined;
   readonly #timers = new Set<TimerHandle>();
   #stopped = false;
+  /**
+   * Events (and stream closes) made inside `transaction()`, carried out in order once it
+   * committed; undefined outside one.
+   */
+  #held: { stream: EventStream; json: string | undefined }[] | undefined;
+  /** Streams closed inside the open transaction: nothing more is sent on them. */
+  readonly #closing = new Set<EventStream>();
+  #stateVersion = 0;
 
   constructor(deps: MasterDeps, hooks: MasterHooks) {
     this.options = deps.options;
@@ -132,23 +141,94 @@ export class Master {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  /** Sends an event on the framework's stream; dropped when it is not connected (as Mesos). */
+  /**
+   * Sends an event on the framework's stream; dropped when it is not connected (as Mesos). Inside
+   * `transaction()` the event is encoded now and sent after the commit (true: it will go out).
+   */
   sendToFramework(fw: FrameworkRecord, event: SchedulerEvent): boolean {
     const connection = fw.connection;
     if (connection === undefined || connection.stream.closed) return false;
-    const sent = connection.stream.send(JSON.stringify(encodeSchedulerEvent(event)));
+    // Every event to a framework reflects a change (offers, rescinds, updates, errors).
+    this.stateChanged();
+    const sent = this.#send(connection.stream, JSON.stringify(encodeSchedulerEvent(event)));
     if (sent) countForFramework(this, fw, 'events', event.type);
     return sent;
   }
 
-  /** Sends an event on the agent's stream; false when it has no live stream. */
+  /** Sends an event on the agent's stream; false when it has no live stream. Held as above. */
   sendToAgent(agent: AgentRecord, event: MasterToAgentEvent): boolean {
     const connection = agent.connection;
     if (connection === undefined || connection.stream.closed) return false;
-    return connection.stream.send(JSON.stringify(encodeMasterToAgentEvent(event)));
+    if (event.type !== 'PING') this.stateChanged();
+    return this.#send(connection.stream, JSON.stringify(encodeMasterToAgentEvent(event)));
+  }
+
+  /** Sends pre-encoded JSON on a stream, held inside a transaction as the events above. */
+  sendOnStream(stream: EventStream, json: string): boolean {
+    return this.#send(stream, json);
+  }
+
+  /** Ends a stream; inside a transaction, after the events sent on it before (and the commit). */
+  closeStream(stream: EventStream): void {
+    if (this.#held === undefined) {
+      stream.close();
+      return;
+    }
+    this.#closing.add(stream);
+    this.#held.push({ stream, json: undefined });
+  }
+
+  #send(stream: EventStream, json: string): boolean {
+    if (this.#held === undefined) return stream.send(json);
+    if (this.#closing.has(stream)) return false;
+    this.#held.push({ stream, json });
+    return true;
+  }
+
+  /**
+   * Runs `fn` as one registry transaction and sends the events it made to frameworks and agents
+   * (status updates forwarded, acknowledgements relayed, SUBSCRIBED, offers) only once that
+   * transaction committed: nothing the master says can get ahead of what it has written. When the
+   * commit fails, the events are dropped and the error thrown. Nested calls join the outer one.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.#held !== undefined) return this.registry.batch(fn);
+    const held: { stream: EventStream; json: string | undefined }[] = [];
+    this.#held = held;
+    let result: T;
+    try {
+      result = this.registry.batch(fn);
+    } catch (err) {
+      // Not committed: nothing is said, but streams the calls ended stay ended.
+      for (const { stream, json } of held) if (json === undefined) stream.close();
+      throw err;
+    } finally {
+      this.#held = undefined;
+      this.#closing.clear();
+    }
+    for (const { stream, json } of held) {
+      if (json === undefined) stream.close();
+      else stream.send(json);
+    }
+    return result;
+  }
+
+  /**
+   * A counter that moves whenever something the read endpoints show may have changed, so that
+   * concurrent `/state` readers share one serialization only while nothing changed
+   * (http/shared-json.ts). Moved by `notify`, by every event but PING, by every agent or
+   * scheduler call but PONG (group-commit.ts), and by the changes no observer hears about.
+   */
+  get stateVersion(): number {
+    return this.#stateVersion;
+  }
+
+  stateChanged(): void {
+    this.#stateVersion++;
   }
 
   notify(fn: (observer: MasterObserver) => void): void {
+    this.stateChanged();
     if (this.durableObserver !== undefined) fn(this.durableObserver);
     for (const observer of this.observers) {
       try {
@@ -172,8 +252,8 @@ export class Master {
     if (this.#stopped) return { id: -1 };
     const handle: TimerHandle = this.clock.setTimeout(() => {
       this.#timers.delete(handle);
-      // Everything one timer changes is one registry transaction.
-      this.registry.batch(fn);
+      // Everything one timer changes is one registry transaction, committed before it is told.
+      this.transaction(fn);
     }, ms);
     this.#timers.add(handle);
     return handle;
@@ -187,7 +267,7 @@ export class Master {
 
   setRepeating(fn: () => void, ms: number): TimerHandle {
     if (this.#stopped) return { id: -1 };
-    const handle = this.clock.setInterval(() => this.registry.batch(fn), ms);
+    const handle = this.clock.setInterval(() => this.transaction(fn), ms);
     this.#timers.add(handle);
     return handle;
   }

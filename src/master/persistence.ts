@@ -1,7 +1,7 @@
 // What the master writes to its registry besides agents (agents.ts writes those): frameworks, the
 // latest state of every task, and the id counters. Installed as the master's durable observer, so
 // every change the operator event stream hears about is also committed, in the same call or timer
-// tick (one transaction per call: http/*.ts and master.ts wrap them in `registry.batch`).
+// tick (one transaction per call or group of calls: group-commit.ts and `Master.transaction`).
 import type { Master, MasterObserver } from './master.ts';
 import type { FrameworkRecord, TaskRecord } from './model.ts';
 import type { RegistryFramework, RegistryTask } from './registry.ts';

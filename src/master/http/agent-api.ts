@@ -1,14 +1,15 @@
 // POST /agora/v1/agent: Agora's agent <-> master protocol (docs/protocol/agent-master.md).
 // SUBSCRIBE opens the agent's event stream; every other call names the agent and carries the
-// stream id of its current stream, and gets 202. SUBSCRIBEs arriving together are applied in one
-// registry transaction (registration-batch.ts).
+// stream id of its current stream, and gets 202 once its effects are committed. Calls arriving
+// together are applied in one registry transaction, in arrival order (group-commit.ts).
 import { ForbiddenError, InvalidArgumentError } from '../../common/errors.ts';
 import { negotiateJson, RESPONDED, type Route } from '../../common/http/server.ts';
 import { AGENT_PROTOCOL_PATH, AGENT_STREAM_ID_HEADER, decodeAgentToMasterCall } from '../../protocol/agora/agent-master.ts';
 import { formatDecodeErrors } from '../../protocol/index.ts';
 import { handleAgentCall } from '../agent-calls.ts';
 import type { Master } from '../master.ts';
-import { subscribeAgentBatched } from '../registration-batch.ts';
+import { subscribeAgent } from '../agents.ts';
+import { commitGrouped, SUBSCRIBE_GATHER_MS } from '../group-commit.ts';
 import { readJsonBody } from './scheduler-api.ts';
 
 export function agentApiRoute(m: Master): Route {
@@ -24,17 +25,25 @@ export function agentApiRoute(m: Master): Route {
       }
       const call = decoded.value;
       if (call.type === 'SUBSCRIBE') {
-        await subscribeAgentBatched(m, call.subscribe, ctx.res);
+        // SUBSCRIBED (or the refusal) is written on ctx.res from inside the shared transaction.
+        await commitGrouped(m, () => subscribeAgent(m, call.subscribe, ctx.res), { res: ctx.res, gatherMs: SUBSCRIBE_GATHER_MS });
         return RESPONDED;
       }
       const agentId = call.agent_id!.value;
-      if (m.registry.agents().get(agentId)?.state === 'gone') throw new ForbiddenError(`Agent ${agentId} has been marked gone`);
-      const agent = m.agents.get(agentId);
       const streamId = ctx.req.headers[AGENT_STREAM_ID_HEADER.toLowerCase()];
-      if (agent === undefined || agent.connection === undefined || agent.connection.streamId !== streamId) {
-        throw new InvalidArgumentError('Agent is not subscribed');
-      }
-      m.registry.batch(() => handleAgentCall(m, agent, call));
+      // Checked when the call is applied: the agent may have re-subscribed or gone meanwhile.
+      await commitGrouped(
+        m,
+        () => {
+          if (m.registry.agents().get(agentId)?.state === 'gone') throw new ForbiddenError(`Agent ${agentId} has been marked gone`);
+          const agent = m.agents.get(agentId);
+          if (agent === undefined || agent.connection === undefined || agent.connection.streamId !== streamId) {
+            throw new InvalidArgumentError('Agent is not subscribed');
+          }
+          handleAgentCall(m, agent, call);
+        },
+        { changesState: call.type !== 'PONG' },
+      );
       ctx.res.writeHead(202, { 'Content-Length': 0 });
       ctx.res.end();
       return RESPONDED;

@@ -88,6 +88,9 @@ test('/master/state streamed is byte for byte the materialized state', async () 
     await launchTask(scheduler, agent, 'two', 'TASK_FINISHED');
     const streamed = await (await fetch(`${url}/master/state`)).text();
     assert.equal(streamed, JSON.stringify(legacyState(running.master)));
+    // Concurrent readers (sharing one serialization or not) all get the same bytes.
+    const concurrent = await Promise.all(Array.from({ length: 6 }, async () => (await fetch(`${url}/master/state`)).text()));
+    for (const body of concurrent) assert.equal(body, streamed);
     const jsonp = await (await fetch(`${url}/state.json?jsonp=cb`)).text();
     assert.equal(jsonp, `cb(${streamed});`);
     assert.equal((await fetch(`${url}/state?jsonp=1bad`)).status, 400);

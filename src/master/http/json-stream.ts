@@ -52,17 +52,38 @@ function holdsLazy(v: unknown): boolean {
   return false;
 }
 
-/** The document is abandoned: the client went away. */
-class ClientGone extends Error {}
+/** The document is abandoned: the client (every client, for a shared one) went away. */
+export class ClientGone extends Error {}
+
+/** Where a document's chunks go: one response, or a document shared by several (shared-json.ts). */
+export type ChunkSink = {
+  /** Takes one chunk; a promise when the writer must wait before producing more (back-pressure). */
+  write(chunk: string): Promise<void> | undefined;
+  /** True once nobody wants the rest. */
+  readonly gone: boolean;
+};
+
+/** A sink for one response: waits for the socket to drain. */
+export function responseSink(res: ServerResponse): ChunkSink {
+  return {
+    write(chunk) {
+      if (res.write(chunk)) return undefined;
+      return Promise.race([once(res, 'drain'), once(res, 'close')]).then(() => undefined);
+    },
+    get gone() {
+      return res.destroyed;
+    },
+  };
+}
 
 class ChunkWriter {
-  readonly #res: ServerResponse;
+  readonly #sink: ChunkSink;
   #parts: string[] = [];
   #size = 0;
   #sliceStart = performance.now();
 
-  constructor(res: ServerResponse) {
-    this.#res = res;
+  constructor(sink: ChunkSink) {
+    this.#sink = sink;
   }
 
   push(s: string): void {
@@ -70,12 +91,12 @@ class ChunkWriter {
     this.#size += s.length;
   }
 
-  /** Sends a full chunk, waiting for the socket to drain, and yields once the slice is used up. */
+  /** Sends a full chunk, waiting for the reader(s), and yields once the slice is used up. */
   async maybeFlush(): Promise<void> {
     if (this.#size >= CHUNK_BYTES) await this.flush();
     if (performance.now() - this.#sliceStart >= SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.#res.destroyed) throw new ClientGone();
+      if (this.#sink.gone) throw new ClientGone();
       this.#sliceStart = performance.now();
     }
   }
@@ -85,10 +106,11 @@ class ChunkWriter {
     const chunk = this.#parts.join('');
     this.#parts = [];
     this.#size = 0;
-    if (this.#res.destroyed) throw new ClientGone();
-    if (!this.#res.write(chunk)) {
-      await Promise.race([once(this.#res, 'drain'), once(this.#res, 'close')]);
-      if (this.#res.destroyed) throw new ClientGone();
+    if (this.#sink.gone) throw new ClientGone();
+    const wait = this.#sink.write(chunk);
+    if (wait !== undefined) {
+      await wait;
+      if (this.#sink.gone) throw new ClientGone();
       // Waiting for the client is not work: the slice starts afresh.
       this.#sliceStart = performance.now();
     }
@@ -130,17 +152,30 @@ class ChunkWriter {
 }
 
 /**
+ * Writes `value` (or `jsonp(value);`) into `sink`, in chunks. Rejects with ClientGone when the
+ * sink's readers went away (the rest is not produced).
+ */
+export async function writeJson(sink: ChunkSink, value: unknown, jsonp?: string | null): Promise<void> {
+  const writer = new ChunkWriter(sink);
+  if (jsonp) writer.push(`${jsonp}(`);
+  await writer.value(value);
+  if (jsonp) writer.push(');');
+  await writer.flush();
+}
+
+/** The Content-Type of a JSON document, or of its `?jsonp=` form. */
+export function jsonContentType(jsonp?: string | null): string {
+  return jsonp ? 'text/javascript' : 'application/json';
+}
+
+/**
  * Writes `value` as a 200 JSON response (or `jsonp(value);` as text/javascript), chunked. Resolves
  * when the last byte was handed to the socket, or when the client went away (the rest is dropped).
  */
 export async function streamJson(res: ServerResponse, value: unknown, jsonp?: string | null): Promise<void> {
-  res.writeHead(200, { 'Content-Type': jsonp ? 'text/javascript' : 'application/json' });
-  const writer = new ChunkWriter(res);
+  res.writeHead(200, { 'Content-Type': jsonContentType(jsonp) });
   try {
-    if (jsonp) writer.push(`${jsonp}(`);
-    await writer.value(value);
-    if (jsonp) writer.push(');');
-    await writer.flush();
+    await writeJson(responseSink(res), value, jsonp);
     res.end();
   } catch (err) {
     if (!(err instanceof ClientGone)) throw err;

@@ -3,7 +3,8 @@
 // shared with the other legacy endpoints. `/state` is streamed (json-stream.ts): agents,
 // frameworks and their tasks are built while the response is written, in chunks, yielding to the
 // event loop, so a state of hundreds of thousands of tasks neither builds one giant string nor
-// stalls the master. The bytes are those of `JSON.stringify(legacyState(m))`.
+// stalls the master; requests that arrive while the same state is being written share that
+// serialization (shared-json.ts). The bytes are those of `JSON.stringify(legacyState(m))`.
 import type { ServerResponse } from 'node:http';
 import { RESPONDED, sendText, type Route } from '../../common/http/server.ts';
 import { formatFlags } from '../../common/flags.ts';
@@ -11,8 +12,9 @@ import { AGORA_VERSION, MESOS_API_VERSION } from '../../common/version.ts';
 import { MASTER_FLAGS } from '../flags.ts';
 import type { Master } from '../master.ts';
 import type { AgentRecord, FrameworkRecord } from '../model.ts';
-import { lazyArray, streamJson } from './json-stream.ts';
+import { lazyArray } from './json-stream.ts';
 import { legacyAgent, legacyFramework, recoveredAgents, registeredAgents, type Json, type TaskListMaker } from './legacy-json.ts';
+import { sharedJsonOf } from './shared-json.ts';
 import { usageByAgent } from './views.ts';
 
 /** The `/state` document, every list materialized (for callers that want the object). */
@@ -92,6 +94,7 @@ async function streamState(m: Master, res: ServerResponse, jsonp: string | null)
     sendText(res, 400, `Invalid 'jsonp' callback name '${jsonp}'`);
     return RESPONDED;
   }
-  await streamJson(res, legacyStateLazy(m), jsonp);
+  // Concurrent identical requests at the same state version share one serialization.
+  await sharedJsonOf(m).serve(res, { key: 'state', version: m.stateVersion, jsonp, build: () => legacyStateLazy(m) });
   return RESPONDED;
 }

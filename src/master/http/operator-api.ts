@@ -13,7 +13,8 @@ import type { Master } from '../master.ts';
 import { subscribeOperator } from './operator-events.ts';
 import { readJsonBody } from './scheduler-api.ts';
 import { getRoles } from './role-usage.ts';
-import { lazyArray, streamJson } from './json-stream.ts';
+import { lazyArray } from './json-stream.ts';
+import { sharedJsonOf } from './shared-json.ts';
 import { executorsToV1, getState, getTasks, taskToV1 } from './views.ts';
 
 export function flagList(m: Master): { name: string; value: string }[] {
@@ -68,13 +69,14 @@ export function operatorApiRoute(m: Master): Route {
       if (call.type === 'MARK_AGENT_GONE') {
         const agentId = call.mark_agent_gone?.agent_id.value;
         if (agentId === undefined) throw new InvalidArgumentError("Expecting 'mark_agent_gone' to be present");
-        m.registry.batch(() => markAgentGone(m, agentId));
+        m.transaction(() => markAgentGone(m, agentId));
         ctx.res.writeHead(200, { 'Content-Length': 0 });
         ctx.res.end();
         return RESPONDED;
       }
       if (call.type === 'GET_STATE' || call.type === 'GET_TASKS') {
-        await streamJson(ctx.res, streamedTasksResponse(m, call.type));
+        // Concurrent requests at the same state version share one serialization (shared-json.ts).
+        await sharedJsonOf(m).serve(ctx.res, { key: call.type, version: m.stateVersion, build: () => streamedTasksResponse(m, call.type) });
         return RESPONDED;
       }
       const response = respond(m, call.type as MasterResponse['type']);

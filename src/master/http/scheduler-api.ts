@@ -4,6 +4,7 @@ import { AgoraError, ForbiddenError, InvalidArgumentError } from '../../common/e
 import { acceptsJson, negotiateJson, RESPONDED, type RequestContext, type Route } from '../../common/http/server.ts';
 import { decodeSchedulerCall, formatDecodeErrors } from '../../protocol/index.ts';
 import { STREAM_ID_HEADER, subscribeFramework } from '../frameworks.ts';
+import { commitGrouped } from '../group-commit.ts';
 import type { Master } from '../master.ts';
 import { handleSchedulerCall } from '../scheduler-calls.ts';
 
@@ -38,22 +39,27 @@ export function schedulerApiRoute(m: Master): Route {
       if (call.type === 'SUBSCRIBE') {
         if (!acceptsJson(ctx.req.headers.accept)) throw notAcceptable();
         if (streamId !== undefined) throw new InvalidArgumentError(`Subscribe calls should not include the '${STREAM_ID_HEADER}' header`);
-        m.registry.batch(() => subscribeFramework(m, call.subscribe, ctx.res));
+        // In arrival order with the other calls; SUBSCRIBED goes out after the commit.
+        await commitGrouped(m, () => subscribeFramework(m, call.subscribe, ctx.res), { res: ctx.res });
         return RESPONDED;
       }
       if (call.type === 'RECONCILE_OPERATIONS' && !acceptsJson(ctx.req.headers.accept)) throw notAcceptable();
-      const fw = m.frameworks.get(call.framework_id.value);
-      if (fw === undefined) throw new InvalidArgumentError('Framework cannot be found');
-      if (fw.status !== 'connected' || fw.connection === undefined) throw new ForbiddenError('Framework is not subscribed');
-      if (streamId === undefined) throw new InvalidArgumentError(`All non-subscribe calls should include the '${STREAM_ID_HEADER}' header`);
-      if (streamId !== fw.connection.streamId) {
-        throw new InvalidArgumentError(
-          `The stream ID '${String(streamId)}' included in this request didn't match the stream ID currently associated with framework ID ${fw.id}`,
-        );
-      }
-      if (call.type === 'UNKNOWN') throw new AgoraError('NOT_IMPLEMENTED', 501, "Received 'UNKNOWN' call");
-      // Committed before the 202: every change one call makes is one registry transaction.
-      m.registry.batch(() => handleSchedulerCall(m, fw, call));
+      // Committed before the 202 (and before the events it makes go out), in one registry
+      // transaction with the calls that arrived with it (group-commit.ts). The framework and its
+      // stream are checked when the call is applied: it may have failed over meanwhile.
+      await commitGrouped(m, () => {
+        const fw = m.frameworks.get(call.framework_id.value);
+        if (fw === undefined) throw new InvalidArgumentError('Framework cannot be found');
+        if (fw.status !== 'connected' || fw.connection === undefined) throw new ForbiddenError('Framework is not subscribed');
+        if (streamId === undefined) throw new InvalidArgumentError(`All non-subscribe calls should include the '${STREAM_ID_HEADER}' header`);
+        if (streamId !== fw.connection.streamId) {
+          throw new InvalidArgumentError(
+            `The stream ID '${String(streamId)}' included in this request didn't match the stream ID currently associated with framework ID ${fw.id}`,
+          );
+        }
+        if (call.type === 'UNKNOWN') throw new AgoraError('NOT_IMPLEMENTED', 501, "Received 'UNKNOWN' call");
+        handleSchedulerCall(m, fw, call);
+      });
       ctx.res.writeHead(call.type === 'UPDATE_FRAMEWORK' ? 200 : 202, { 'Content-Length': 0 });
       ctx.res.end();
       return RESPONDED;
