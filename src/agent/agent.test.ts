@@ -176,3 +176,34 @@ test('stop() waits for launches in flight and destroys the containers they produ
   assert.ok(containerizer.destroyed.includes(containerId), 'the container launched after stop() began was destroyed');
   assert.deepEqual(containerizer.containers(), []);
 });
+
+test("a task still running when its framework is shut down ends TASK_KILLED in the agent's records", async (t) => {
+  const { master, agent } = await harness(t);
+  master.send({ type: 'RUN_TASK', run_task: { framework_info: FRAMEWORK, task: task('t1', master.agentId, { executor: customExecutor('quiet') }) } });
+  await until(() => agent.agent.findExecutor('F-9', 'quiet').executor?.containerizer !== undefined, 'the container');
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const uuid = Buffer.alloc(16, 9).toString('base64');
+  const res = await fetch(`${agent.url}/api/v1/executor`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(
+      encodeExecutorCall({
+        type: 'SUBSCRIBE',
+        framework_id: { value: 'F-9' },
+        executor_id: { value: 'quiet' },
+        subscribe: { unacknowledged_updates: [{ status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid } }] },
+      }),
+    ),
+    signal: abort.signal,
+  });
+  assert.equal(res.status, 200);
+  await until(() => agent.agent.findExecutor('F-9', 'quiet').executor?.launchedTasks.get('t1')?.state === 'TASK_RUNNING', 'TASK_RUNNING');
+  // The framework goes away; the executor ends without a word about its task (the fake container
+  // is destroyed after the shutdown grace period).
+  master.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: 'F-9' } } });
+  await until(() => agent.agent.state.completedFrameworks.some((f) => f.id === 'F-9'), 'the framework completed');
+  const framework = agent.agent.state.completedFrameworks.find((f) => f.id === 'F-9')!;
+  const tasks = framework.completedExecutors.flatMap((e) => e.completedTasks);
+  assert.deepEqual(tasks.map((t1) => [t1.task_id.value, t1.state]), [['t1', 'TASK_KILLED']]);
+});

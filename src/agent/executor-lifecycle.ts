@@ -34,7 +34,7 @@ import type { AgentFlags } from './flags.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { executorLatestRunLink, executorRunDir } from './paths.ts';
 import { chownSandbox, createSandbox } from './sandbox.ts';
-import { allExecutors, completeTask, findTask, liveTaskIds, newExecutor, newTask, type AgentState, type Executor, type Framework } from './state.ts';
+import { allExecutors, completeTask, findTask, liveTaskIds, newExecutor, newTask, recordStatus, type AgentState, type Executor, type Framework } from './state.ts';
 import type { StatusRelay } from './status-relay.ts';
 import { containerUserName, lookupTaskUser, type TaskUser } from './task-user.ts';
 
@@ -461,6 +461,8 @@ export class ExecutorLifecycle {
       for (const id of [...executor.queuedTasks.keys()]) executor.queuedTasks.delete(id);
       for (const [id, task] of [...executor.launchedTasks]) {
         executor.launchedTasks.delete(id);
+        // Ended with its framework: its record says so (`/state` would show it running forever).
+        recordStatus(task, this.#o.relay.agentStatus(id, 'TASK_KILLED', 'REASON_EXECUTOR_TERMINATED', 'The framework was removed', executor.id));
         executor.terminatedTasks.set(id, task);
       }
       for (const id of [...executor.terminatedTasks.keys()]) completeTask(executor, id);

@@ -56,8 +56,11 @@ test('a queued task becomes a Task on its first update and moves on when termina
   assert.deepEqual(updateTaskState(e, status('a', 'TASK_FINISHED'), 'S'), { becameTerminal: true });
   assert.equal(e.launchedTasks.size, 0);
   assert.equal(e.terminatedTasks.get('a')?.state, 'TASK_FINISHED');
-  // A second terminal update is recorded but does not count twice.
+  // Terminal is final: a later update, terminal or not, neither counts nor changes the task.
   assert.deepEqual(updateTaskState(e, status('a', 'TASK_FAILED'), 'S'), { becameTerminal: false });
+  assert.deepEqual(updateTaskState(e, status('a', 'TASK_RUNNING'), 'S'), { becameTerminal: false });
+  assert.equal(e.terminatedTasks.get('a')?.state, 'TASK_FINISHED');
+  assert.equal(e.terminatedTasks.get('a')?.statuses?.length, 2);
   assert.equal(executorIsIdle(e), false);
   completeTask(e, 'a');
   assert.equal(e.completedTasks.length, 1);

@@ -172,6 +172,9 @@ export function updateTaskState(executor: Executor, status: TaskStatus, agentId:
     task = found.task;
   }
   const wasTerminal = isTerminalTaskState(task.state);
+  // Terminal is final: a later update (a duplicate re-sent after a restart, or a late one from an
+  // executor) does not change the task; the status update stream refuses the late ones.
+  if (wasTerminal) return { becameTerminal: false };
   recordStatus(task, status);
   if (!wasTerminal && isTerminalTaskState(status.state)) {
     executor.launchedTasks.delete(taskId);

@@ -49,6 +49,18 @@ test('stream: duplicates are ignored, updates after an acknowledged terminal one
   assert.equal(s.acknowledge('nope').kind, 'error');
 });
 
+test('stream: nothing new after a terminal update, even before it is acknowledged', () => {
+  const s = new TaskUpdateStream();
+  assert.equal(s.update(upd('t', 'TASK_RUNNING')).kind, 'forward');
+  const killed = upd('t', 'TASK_KILLED');
+  assert.equal(s.update(killed).kind, 'queued');
+  // An executor's step timer racing its kill: a late TASK_RUNNING must not follow TASK_KILLED.
+  assert.deepEqual(s.update(upd('t', 'TASK_RUNNING')), { kind: 'error', message: "task 't' already has a terminal update (TASK_KILLED)" });
+  assert.equal(s.update(upd('t', 'TASK_FAILED')).kind, 'error', 'nor a second terminal one');
+  assert.deepEqual(s.update({ ...killed }), { kind: 'duplicate' }, 'a re-sent terminal update is still a duplicate');
+  assert.equal(s.pending.length, 2);
+});
+
 test('stream: an update without uuid is an error', () => {
   const s = new TaskUpdateStream();
   assert.equal(s.update({ frameworkId: 'F', status: { task_id: { value: 't' }, state: 'TASK_RUNNING' } }).kind, 'error');

@@ -42,6 +42,12 @@ export class TaskUpdateStream {
   readonly #acknowledged = new Set<string>();
   /** Set once the terminal update was acknowledged: the stream takes nothing more. */
   #closed = false;
+  /**
+   * The terminal update this stream received, if any: nothing new is taken after it, acknowledged
+   * or not (a late TASK_RUNNING from an executor's timer racing its kill must not follow a
+   * TASK_KILLED to the framework, nor make the agent report the task running again).
+   */
+  #terminal: string | undefined;
 
   get closed(): boolean {
     return this.#closed;
@@ -58,6 +64,10 @@ export class TaskUpdateStream {
     if (this.#closed) {
       return { kind: 'error', message: `task '${update.status.task_id.value}' already has an acknowledged terminal update` };
     }
+    if (this.#terminal !== undefined) {
+      return { kind: 'error', message: `task '${update.status.task_id.value}' already has a terminal update (${this.#terminal})` };
+    }
+    if (isTerminalTaskState(update.status.state)) this.#terminal = update.status.state;
     this.#received.add(uuid);
     this.pending.push(update);
     return this.pending.length === 1 ? { kind: 'forward' } : { kind: 'queued' };
