@@ -13,7 +13,7 @@
 //              from frameworks accepting offers: tasks/s until RUNNING is seen by the frameworks
 //   launch     burst of 30 tasks per agent on 100 agents: ACCEPT → RUNNING p50/p99
 // Every timed figure is min/median/max over `runs` (3) runs; the master's RSS is read from /proc.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimCluster } from '../src/sim/cluster.ts';
@@ -61,6 +61,26 @@ function raiseFdLimit(pid: number): void {
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, 0);
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+}
+
+/** This process's CPU time so far (the simulator: agents and frameworks), in ms. */
+const selfCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** The master's group-commit counters (group-commit.ts). */
+async function commitCounters(url: string): Promise<{ commits: number; calls: number }> {
+  const snapshot = (await (await fetch(`${url}/metrics/snapshot`)).json()) as Record<string, number>;
+  return { commits: snapshot['master/agora/group_commits'] ?? 0, calls: snapshot['master/agora/group_committed_calls'] ?? 0 };
 }
 
 const stats = (xs: number[]): { min: number; median: number; max: number } => {
@@ -117,6 +137,9 @@ async function failover(agents: number, terminal: number, runs: number, target: 
   const scenario = `failover re-registration: ${agents} agents × 5 fws × 2 running tasks (10 labels)${terminal > 0 ? ` + ${terminal} terminal tasks` : ''}, all at once`;
   const times: number[] = [];
   const rss: number[] = [];
+  const masterCpu: number[] = [];
+  const simCpu: number[] = [];
+  const perCommit: number[] = [];
   try {
     const preload = reports(agents, { frameworks: 5, tasks: 2 }, terminal);
     for (let r = 0; r < runs; r++) {
@@ -124,11 +147,19 @@ async function failover(agents: number, terminal: number, runs: number, target: 
       const cluster = simCluster(master.url, agents);
       try {
         cluster.preload(preload);
+        const [masterCpu0, simCpu0] = [cpuMs(master.pid), selfCpuMs()];
         const took = await cluster.registerAgents();
+        masterCpu.push(cpuMs(master.pid) - masterCpu0);
+        simCpu.push(selfCpuMs() - simCpu0);
         if (cluster.summary().agents.reregistrations !== agents) throw new Error(`only ${cluster.summary().agents.reregistrations} agents re-registered`);
         times.push(took);
         rss.push(rssMiB(master.pid));
-        log(`${scenario}: run ${r + 1} ${round(took)} ms, master RSS ${rss.at(-1)} MiB`);
+        const commits = await commitCounters(master.url);
+        perCommit.push(commits.calls / Math.max(1, commits.commits));
+        log(
+          `${scenario}: run ${r + 1} ${round(took)} ms, master RSS ${rss.at(-1)} MiB, CPU master ${round(masterCpu.at(-1)!, 0)} ms / sim ${round(simCpu.at(-1)!, 0)} ms, ` +
+            `${commits.commits} commits (${round(perCommit.at(-1)!)} calls each)`,
+        );
       } finally {
         await cluster.stop();
         await master.cleanup();
@@ -138,6 +169,9 @@ async function failover(agents: number, terminal: number, runs: number, target: 
       rowsOf(scenario, 'all_reregistered', times, 'ms', { target, anchor, reason: SETUP }),
       rowsOf(scenario, 'agents_per_s', times.map((t) => (agents * 1000) / t), 'agents/s'),
       rowsOf(scenario, 'master_rss_after', rss, 'MiB'),
+      rowsOf(scenario, 'master_cpu_during', masterCpu, 'ms', { reason: 'user + system CPU of the master process while the agents re-registered' }),
+      rowsOf(scenario, 'sim_cpu_during', simCpu, 'ms', { reason: 'CPU of the simulator process (same 2 cores) meanwhile' }),
+      rowsOf(scenario, 'calls_per_commit', perCommit, 'calls'),
     ];
   } catch (err) {
     return [{ scenario, metric: 'all_reregistered', value: null, unit: 'ms', target, reason: reasonOf(err) }];
@@ -156,24 +190,55 @@ async function timedGet(url: string): Promise<[number, number]> {
   return [performance.now() - t0, bytes];
 }
 
-/** Probes /health every `everyMs` until stopped; returns the latencies. */
-function healthProbe(url: string, everyMs = 10): { stop(): Promise<number[]> } {
-  const samples: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      const res = await fetch(`${url}/health`);
-      await res.arrayBuffer();
-      samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
+/**
+ * The /health prober: a process of its own, so that the latencies are the master's and not this
+ * process's event-loop delay (it also holds the simulated agents and reads the /state document).
+ * It probes every EVERY ms, one request at a time, until its stdin closes, then prints the
+ * latencies as JSON.
+ */
+const PROBER = `
+const url = process.argv[1] + '/health';
+const every = Number(process.argv[2]);
+const samples = [];
+let running = true;
+process.stdin.on('end', () => { running = false; });
+process.stdin.resume();
+(async () => {
+  // The first fetch loads the HTTP client (~100 ms): not a latency of the master.
+  await (await fetch(url)).arrayBuffer();
+  process.stdout.write('ready\\n');
+  while (running) {
+    const t0 = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    samples.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, every));
+  }
+  process.stdout.write(JSON.stringify(samples) + '\\n');
+})();
+`;
+
+/** Starts the /health prober (PROBER) against `url`; `stop()` returns its latencies. */
+async function healthProbe(url: string, everyMs = 10): Promise<{ stop(): Promise<number[]> }> {
+  const child = spawn(process.execPath, ['-e', PROBER, url, String(everyMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.startsWith('ready\n')) resolve();
+    });
+    child.on('error', reject);
+    void exited.then((code) => reject(new Error(`the /health prober exited (${code}) before it started`)));
+  });
   return {
     async stop() {
-      running = false;
-      await loop;
-      return samples;
+      child.stdin.end();
+      const code = await exited;
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.startsWith('[')) throw new Error(`the /health prober failed (exit ${code})`);
+      return JSON.parse(last) as number[];
     },
   };
 }
@@ -201,7 +266,7 @@ async function stateQuery(agents: number, runs: number): Promise<BenchRow[]> {
       let bytes = 0;
       await timedGet(`${master.url}/master/state`); // warm-up (JIT, caches)
       for (let r = 0; r < runs; r++) {
-        const probe = healthProbe(master.url);
+        const probe = await healthProbe(master.url);
         const [ms, size] = await timedGet(`${master.url}/master/state`);
         const samples = (await probe.stop()).sort((a, b) => a - b);
         times.push(ms);
@@ -289,18 +354,32 @@ async function launchBurst(agents: number, perAgent: number, runs: number): Prom
   const scenario = `launch latency: burst of ${perAgent} tasks per agent on ${agents} agents (ACCEPT → TASK_RUNNING seen)`;
   const p50: number[] = [];
   const p99: number[] = [];
+  const masterCpu: number[] = [];
+  const simCpu: number[] = [];
+  const perCommit: number[] = [];
   try {
     for (let r = 0; r < runs; r++) {
       const master = await startMaster();
       const cluster = simCluster(master.url, agents, { frameworks: [demand('burst', agents * perAgent, 0.1, 32, perAgent)] });
       try {
+        await cluster.registerAgents();
+        const [masterCpu0, simCpu0, commits0] = [cpuMs(master.pid), selfCpuMs(), await commitCounters(master.url)];
+        const t0 = performance.now();
         await cluster.start();
         const fw = cluster.frameworks[0]!;
         await waitFor(() => fw.stats.running >= agents * perAgent, 120_000, 10);
+        const wall = performance.now() - t0;
+        const commits = await commitCounters(master.url);
+        masterCpu.push(cpuMs(master.pid) - masterCpu0);
+        simCpu.push(selfCpuMs() - simCpu0);
+        perCommit.push((commits.calls - commits0.calls) / Math.max(1, commits.commits - commits0.commits));
         const sorted = [...fw.stats.launchToRunningMs].sort((a, b) => a - b);
         p50.push(percentile(sorted, 50)!);
         p99.push(percentile(sorted, 99)!);
-        log(`burst run ${r + 1}: p50 ${round(p50.at(-1)!)} ms, p99 ${round(p99.at(-1)!)} ms`);
+        log(
+          `burst run ${r + 1}: p50 ${round(p50.at(-1)!)} ms, p99 ${round(p99.at(-1)!)} ms; ${round(wall, 0)} ms wall, CPU master ${round(masterCpu.at(-1)!, 0)} ms / sim ${round(simCpu.at(-1)!, 0)} ms, ` +
+            `${commits.commits - commits0.commits} commits of ${commits.calls - commits0.calls} calls (${round(perCommit.at(-1)!)} each)`,
+        );
       } finally {
         await cluster.stop();
         await master.cleanup();
@@ -309,6 +388,9 @@ async function launchBurst(agents: number, perAgent: number, runs: number): Prom
     return [
       rowsOf(scenario, 'p50', p50, 'ms'),
       rowsOf(scenario, 'p99', p99, 'ms', { target: 500, anchor: 'Kubernetes SLO p99 ≤ 5 s; kubemark p99 ≈ 2.1 s' }),
+      rowsOf(scenario, 'master_cpu_during', masterCpu, 'ms', { reason: 'from the framework subscribing until every task RUNNING' }),
+      rowsOf(scenario, 'sim_cpu_during', simCpu, 'ms', { reason: 'the simulator process (agents, executors, framework) on the same 2 cores' }),
+      rowsOf(scenario, 'calls_per_commit', perCommit, 'calls'),
     ];
   } catch (err) {
     return [{ scenario, metric: 'p99', value: null, unit: 'ms', target: 500, reason: reasonOf(err) }];

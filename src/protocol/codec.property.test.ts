@@ -8,12 +8,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Kind, OptionalKind } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { decode, encode, formatDecodeErrors } from './codec.ts';
+import { decode, decodeParsed, encode, formatDecodeErrors, isCanonical } from './codec.ts';
 import { PROTO_TYPE } from './schema.ts';
 import { SchedulerCall } from './v1/scheduler.ts';
 import { Offer } from './v1/offer.ts';
 import { Resource } from './v1/resources.ts';
 import { TaskInfo, TaskStatus } from './v1/task.ts';
+import { AgentToMasterCall } from './agora/agent-master.ts';
 
 type SchemaRecord = Record<string | symbol, unknown>;
 
@@ -144,4 +145,106 @@ void test('a mutated valid Resource either decodes or names a field path that ex
     }),
     { numRuns: 500 },
   );
+});
+
+// ---- the canonical fast path (isCanonical / decodeParsed) ------------------------------------
+
+/** What must hold for any JSON input: the fast path takes exactly the inputs decode would copy unchanged. */
+function assertFastPathAgrees(schema: TSchema, json: unknown): void {
+  const decoded = decode(schema, json);
+  const same = decoded.ok && JSON.stringify(decoded.value) === JSON.stringify(json);
+  assert.equal(isCanonical(schema, json), same, `isCanonical disagrees with decode on ${JSON.stringify(json)}`);
+  const fast = decodeParsed(schema, json);
+  assert.deepEqual(fast, decoded);
+  if (same && fast.ok) assert.equal(fast.value, json, 'canonical input is returned as it is');
+}
+
+type Container = { holder: Record<string, unknown> | unknown[]; key: string | number };
+
+/** Every (container, key) slot in a JSON tree, depth first. */
+function slotsOf(json: unknown, out: Container[] = []): Container[] {
+  if (Array.isArray(json)) json.forEach((v, i) => (out.push({ holder: json, key: i }), slotsOf(v, out)));
+  else if (typeof json === 'object' && json !== null) {
+    for (const [k, v] of Object.entries(json)) {
+      out.push({ holder: json as Record<string, unknown>, key: k });
+      slotsOf(v, out);
+    }
+  }
+  return out;
+}
+
+const MUTATIONS = ['replace', 'delete', 'unknown-key', 'reorder', 'stringify-number', 'null'] as const;
+
+/** Mutates one slot of a JSON tree in one of the ways a client could get the canonical form wrong. */
+function mutate(json: unknown, pick: number, how: (typeof MUTATIONS)[number], junk: unknown): void {
+  const slots = slotsOf(json);
+  const slot = slots[pick % Math.max(1, slots.length)];
+  if (slot === undefined) return;
+  const { holder, key } = slot;
+  if (Array.isArray(holder)) {
+    const i = key as number;
+    if (how === 'delete') holder.splice(i, 1);
+    else if (how === 'null') holder[i] = null;
+    else holder[i] = junk;
+    return;
+  }
+  const k = key as string;
+  const value = holder[k];
+  if (how === 'replace') holder[k] = junk;
+  else if (how === 'delete') delete holder[k];
+  else if (how === 'null') holder[k] = null;
+  else if (how === 'unknown-key') holder['no_such_field'] = junk;
+  else if (how === 'stringify-number') holder[k] = typeof value === 'number' ? String(value) : value;
+  else {
+    // Move the key to the end: the same fields in another order.
+    delete holder[k];
+    holder[k] = value;
+  }
+}
+
+const FAST_PATH_SCHEMAS: [string, TSchema][] = [
+  ['TaskStatus', TaskStatus],
+  ['Resource', Resource],
+  ['TaskInfo', TaskInfo],
+  ['agent call', AgentToMasterCall],
+];
+
+void test('what encode writes is canonical exactly when decode would return it unchanged (200 runs per schema)', () => {
+  for (const [, schema] of FAST_PATH_SCHEMAS) {
+    fc.assert(
+      fc.property(arbitraryFor(schema), (value) => {
+        const json: unknown = JSON.parse(JSON.stringify(encode(schema, value as Static<typeof schema>)));
+        assertFastPathAgrees(schema, json);
+      }),
+      { numRuns: 200 },
+    );
+  }
+});
+
+void test('mutated input takes the full decoder, with its value or its errors (300 runs per schema)', () => {
+  for (const [, schema] of FAST_PATH_SCHEMAS) {
+    fc.assert(
+      fc.property(arbitraryFor(schema), fc.nat(), fc.constantFrom(...MUTATIONS), fc.jsonValue(), (value, pick, how, junk) => {
+        const json: unknown = JSON.parse(JSON.stringify(encode(schema, value as Static<typeof schema>)));
+        mutate(json, pick, how, junk);
+        assertFastPathAgrees(schema, json);
+      }),
+      { numRuns: 300 },
+    );
+  }
+});
+
+void test('the fast path never accepts what is not plain JSON data', () => {
+  const status = { task_id: { value: 't' }, state: 'TASK_RUNNING' };
+  assert.equal(isCanonical(TaskStatus, status), true);
+  // A class instance, an inherited field, a null-prototype object: decode copies them; they are not canonical.
+  class Holder { task_id = { value: 't' }; state = 'TASK_RUNNING'; }
+  assert.equal(isCanonical(TaskStatus, new Holder()), false);
+  assert.equal(isCanonical(TaskStatus, Object.assign(Object.create({ state: 'TASK_RUNNING' }) as object, { task_id: { value: 't' } })), false);
+  assert.equal(isCanonical(TaskStatus, Object.assign(Object.create(null) as object, status)), false);
+  assert.equal(isCanonical(TaskStatus, [status]), false);
+  assert.equal(isCanonical(TaskStatus, null), false);
+  // Non-finite doubles are written as strings; those decode to numbers, so they are not canonical.
+  assert.equal(isCanonical(Resource, { name: 'cpus', type: 'SCALAR', scalar: { value: 'Infinity' } }), false);
+  assert.equal(isCanonical(Resource, { name: 'cpus', type: 'SCALAR', scalar: { value: 1.5 } }), true);
 });

@@ -123,6 +123,8 @@ interface MessagePlan {
   readonly title: string;
   /** Filled after construction so that recursive messages can refer to themselves. */
   fields: FieldPlan[];
+  /** Field name → position in `fields`; built on first use by the canonical check. */
+  fieldIndex?: Map<string, number>;
 }
 
 type ElementPlan = ScalarPlan | MessagePlan;
@@ -429,6 +431,120 @@ export function decode<S extends TSchema>(schema: S, input: unknown): DecodeResu
   const value = decodeFields(plan, input, null, errors);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: value as Static<S> };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The canonical fast path. A well-behaved client (every Agora agent: it writes with `encode`)
+// sends exactly the canonical value: fields in declaration order, defaults present, no nulls, no
+// empty arrays, numbers as numbers. For such input `decode` would only build a deep copy equal to
+// it, which for a re-registering agent's report (hundreds of tasks with resources and labels) is
+// most of the decoding time and half of its garbage. `isCanonical` walks the input once, without
+// allocating, and says whether `decode` would return a value equal to it, key order included;
+// anything else (bad input included) takes the full decoder, so errors are unchanged.
+
+const ARRAY_PROTOTYPE: unknown = Object.getPrototypeOf([]);
+const OBJECT_PROTOTYPE: unknown = Object.getPrototypeOf({});
+
+function fieldIndexOf(plan: MessagePlan): Map<string, number> {
+  let index = plan.fieldIndex;
+  if (index === undefined) {
+    index = new Map(plan.fields.map((field, i) => [field.name, i]));
+    plan.fieldIndex = index;
+  }
+  return index;
+}
+
+/** A data object as JSON.parse makes it (not an array, not a class instance). */
+function isDataObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTOTYPE;
+}
+
+/** Whether leaving `field` out of the input leaves it out of `decode`'s output too. */
+function absentIsCanonical(field: FieldPlan): boolean {
+  return !field.required && !field.hasDefault;
+}
+
+function isCanonicalScalar(plan: ScalarPlan, raw: unknown): boolean {
+  switch (plan.type) {
+    case 'string':
+      return typeof raw === 'string';
+    case 'bytes':
+      return typeof raw === 'string' && isBase64(raw);
+    case 'bool':
+      return typeof raw === 'boolean';
+    case 'int32':
+    case 'uint32':
+    case 'int64':
+    case 'uint64': {
+      if (typeof raw !== 'number' || !Number.isInteger(raw)) return false;
+      const [min, max] = INTEGER_RANGES[plan.type];
+      return raw >= min && raw <= max;
+    }
+    case 'double':
+    case 'float':
+      return typeof raw === 'number';
+    case 'enum':
+      return typeof raw === 'string' && plan.names.has(raw);
+  }
+}
+
+function isCanonicalElement(plan: ElementPlan, raw: unknown): boolean {
+  if (plan.kind === 'scalar') return isCanonicalScalar(plan, raw);
+  return isDataObject(raw) && isCanonicalMessage(plan, raw);
+}
+
+function isCanonicalField(field: FieldPlan, raw: unknown): boolean {
+  if (field.shape === 'single') return isCanonicalElement(field.element, raw);
+  if (field.shape === 'repeated') {
+    if (!Array.isArray(raw) || Object.getPrototypeOf(raw) !== ARRAY_PROTOTYPE || raw.length === 0) return false;
+    for (let i = 0; i < raw.length; i++) {
+      if (!isCanonicalElement(field.element, raw[i])) return false;
+    }
+    return true;
+  }
+  if (!isDataObject(raw)) return false;
+  let count = 0;
+  for (const key in raw) {
+    if (!Object.hasOwn(raw, key) || !isCanonicalElement(field.element, raw[key])) return false;
+    count++;
+  }
+  return count > 0;
+}
+
+function isCanonicalMessage(plan: MessagePlan, input: Record<string, unknown>): boolean {
+  const fields = plan.fields;
+  const index = fieldIndexOf(plan);
+  // Keys must be known fields in declaration order; the fields skipped must be ones `decode`
+  // leaves out when absent (not required, no default).
+  let next = 0;
+  for (const key in input) {
+    const at = index.get(key);
+    if (at === undefined || at < next || !Object.hasOwn(input, key)) return false;
+    for (; next < at; next++) if (!absentIsCanonical(fields[next]!)) return false;
+    if (!isCanonicalField(fields[at]!, input[key])) return false;
+    next = at + 1;
+  }
+  for (; next < fields.length; next++) if (!absentIsCanonical(fields[next]!)) return false;
+  return true;
+}
+
+/**
+ * Whether `input` (a JSON value, as `JSON.parse` makes it) is exactly what `decode(schema,
+ * input)` would return: then `decode` succeeds and its value deep-equals `input`, keys in the
+ * same order. Allocates nothing.
+ */
+export function isCanonical<S extends TSchema>(schema: S, input: unknown): input is Static<S> {
+  return isDataObject(input) && isCanonicalMessage(planFor(schema), input);
+}
+
+/**
+ * `decode` for JSON that was just parsed and belongs to the caller: canonical input (what
+ * `encode` writes) is returned as it is, without the copy, so the value shares its objects with
+ * `input`; anything else goes through `decode`, with the same value or the same errors.
+ */
+export function decodeParsed<S extends TSchema>(schema: S, input: unknown): DecodeResult<Static<S>> {
+  if (isCanonical(schema, input)) return { ok: true, value: input };
+  return decode(schema, input);
 }
 
 /**

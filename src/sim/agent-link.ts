@@ -7,6 +7,8 @@ import {
   AGENT_PROTOCOL_PATH,
   AGENT_STREAM_ID_HEADER,
   decodeMasterToAgentEvent,
+  encodeAgentToMasterCall,
+  type AgentToMasterCall,
   type ValidMasterToAgentEvent,
 } from '../protocol/agora/agent-master.ts';
 import { RecordIODecoder } from '../protocol/recordio.ts';
@@ -52,12 +54,12 @@ export class AgentLink {
   }
 
   /**
-   * Sends SUBSCRIBE with `subscribe` (the call's payload, already in wire JSON) and resolves once
-   * SUBSCRIBED arrived; later events go to `handlers`.
+   * Sends the SUBSCRIBE call `body` (its JSON text, encoded as a real agent encodes it:
+   * sim-agent.ts `subscribeBody`) and resolves once SUBSCRIBED arrived; later events go to `handlers`.
    */
-  static async subscribe(transport: Transport, masterUrl: URL, subscribe: Record<string, unknown>, handlers: LinkHandlers): Promise<AgentLink> {
+  static async subscribe(transport: Transport, masterUrl: URL, body: string, handlers: LinkHandlers): Promise<AgentLink> {
     const url = new URL(AGENT_PROTOCOL_PATH, masterUrl);
-    const stream = openStream(transport, url, JSON.stringify({ type: 'SUBSCRIBE', subscribe }));
+    const stream = openStream(transport, url, body);
     let res: IncomingMessage;
     try {
       res = await stream.response;
@@ -118,10 +120,14 @@ export class AgentLink {
     return this.#closed;
   }
 
-  /** One call on the agent's current stream; resolves with the HTTP status (202 when accepted). */
-  async call(body: Record<string, unknown>): Promise<number> {
+  /**
+   * One call on the agent's current stream, encoded as a real agent encodes it (canonical Mesos
+   * JSON, src/agent/master-link.ts); resolves with the HTTP status (202 when accepted).
+   */
+  async call(call: Omit<AgentToMasterCall, 'agent_id'>): Promise<number> {
     const url = new URL(AGENT_PROTOCOL_PATH, this.#url);
-    const res = await postJson(this.#transport, url, JSON.stringify({ agent_id: { value: this.agentId }, ...body }), {
+    const body = JSON.stringify(encodeAgentToMasterCall({ ...call, agent_id: { value: this.agentId } }));
+    const res = await postJson(this.#transport, url, body, {
       [AGENT_STREAM_ID_HEADER]: this.streamId,
     });
     return res.status;

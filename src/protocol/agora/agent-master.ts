@@ -13,7 +13,7 @@
 //
 // The messages reuse the Mesos v1 wire types and the same JSON rules, so one codec serves all.
 import type { Static } from '@sinclair/typebox';
-import { decode, encode, type DecodeError, type JsonObject } from '../codec.ts';
+import { decode, decodeParsed, encode, type DecodeError, type JsonObject } from '../codec.ts';
 import { bytes, double, enumOf, int32, message, optional, repeated, string } from '../schema.ts';
 import { checkUuidBytes, validateEnvelopePayload } from '../validate-calls.ts';
 import type { Narrowed } from '../v1/envelope.ts';
@@ -316,9 +316,13 @@ export function validateAgentToMasterCall(call: AgentToMasterCall): DecodeError[
   return errors;
 }
 
-/** Master side: decode and validate a call from an agent. */
+/**
+ * Master side: decode and validate a call from an agent. `input` is freshly parsed JSON the caller
+ * hands over: when it is already canonical (as every Agora agent writes it) the value is `input`
+ * itself, not a copy (codec.ts `decodeParsed`).
+ */
 export function decodeAgentToMasterCall(input: unknown): AgentProtocolResult<ValidAgentToMasterCall> {
-  const decoded = decode(AgentToMasterCall, input);
+  const decoded = decodeParsed(AgentToMasterCall, input);
   if (!decoded.ok) return decoded;
   const errors = validateAgentToMasterCall(decoded.value);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: decoded.value as ValidAgentToMasterCall };

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../common/clock.ts';
+import { decode, isCanonical } from '../protocol/index.ts';
+import type { Task } from '../protocol/index.ts';
+import { AgentToMasterCall } from '../protocol/agora/agent-master.ts';
+import { newCounters } from './counters.ts';
+import { createTransport } from './http-transport.ts';
+import { SimAgent } from './sim-agent.ts';
+import { TimerWheel } from './timer-wheel.ts';
+
+test("a re-registering simulated agent's SUBSCRIBE is canonical JSON, as a real agent writes it", () => {
+  const transport = createTransport();
+  try {
+    const agent = new SimAgent(
+      { hostname: 'sim-0', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }], timing: { startingMs: 1, runningMs: 1, durationMs: -1 }, completedHistory: 0, updateRetryMs: 10_000 },
+      { transport, master: new URL('http://127.0.0.1:1'), wheel: new TimerWheel(new ManualClock(0)), counters: newCounters() },
+    );
+    const fw = { user: 'u', name: 'fw', id: { value: 'fw-1' }, roles: ['*'], failover_timeout: 3600 };
+    const task = (id: string, state: Task['state']): Task => ({
+      name: 't', task_id: { value: id }, framework_id: fw.id, agent_id: { value: 'a-1' }, state,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role: '*' } }],
+      statuses: [{ task_id: { value: id }, state, source: 'SOURCE_EXECUTOR', timestamp: 1_700_000_000 }],
+      labels: { labels: [{ key: 'k', value: 'v' }] }, limits: {},
+    });
+    agent.preload({ agentId: 'a-1', frameworks: [fw], tasks: [task('t-1', 'TASK_RUNNING'), task('t-2', 'TASK_FINISHED')] });
+    const body: unknown = JSON.parse(agent.subscribeBody());
+    // The master's fast path (codec.ts decodeParsed) takes it as it is.
+    assert.equal(isCanonical(AgentToMasterCall, body), true);
+    const decoded = decode(AgentToMasterCall, body);
+    assert.ok(decoded.ok);
+    assert.deepEqual(decoded.value.subscribe?.tasks?.map((t) => [t.task_id.value, t.state]), [['t-1', 'TASK_RUNNING'], ['t-2', 'TASK_FINISHED']]);
+    assert.equal(decoded.value.subscribe?.agent_info.id?.value, 'a-1');
+  } finally {
+    transport.destroy();
+  }
+});
