@@ -5,7 +5,8 @@
 //      POST /images/create) from a dockerd this bench starts; caches cleared before every run;
 //   b. start: ACCEPT -> TASK_RUNNING of an image task through a real master and agent (image
 //      cached; TASK_RUNNING follows the executor's spawn of `runc run`) vs the wall time of
-//      `docker run --rm --network host` of the same image (to the container's exit);
+//      `docker run --rm --network host` of the same image (to the container's exit); with warm
+//      command executors (the default) and, for comparison, with them off;
 //   c. overlay provisioning of one container's rootfs (mount + unmount not counted separately).
 //
 // The image is the busybox test image plus a layer of seeded incompressible data, so pulls
@@ -60,7 +61,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       log(`dockerd did not start: ${reasonOf(err)}`);
     }
     rows.push(...(await pullRows(ref, work.path, dockerd, pulls, bytes)));
-    rows.push(...(await startRows(ref, registry, dockerd, starts)));
+    rows.push(...(await startRows(ref, registry, dockerd, starts, opts.quick ? 5 : 7)));
     rows.push(...(await overlayRows(ref, work.path, opts.quick ? 20 : 50)));
   } finally {
     await dockerd?.release();
@@ -118,7 +119,28 @@ async function pullRows(ref: string, dir: string, dockerd: Dockerd | undefined, 
 
 // ---- b. start --------------------------------------------------------------------------------
 
-type StartSample = { totalMs: number; agentMs: number; spawnMs: number; nodeMs: number; setupMs: number; executorMs: number };
+type StartSample = {
+  totalMs: number;
+  /** ACCEPT -> the agent's 'launching executor' line. */
+  agentMs: number;
+  /** -> the containerizer's launch starts (agent: sandbox, fetcher, checkpoint). */
+  preLaunchMs: number;
+  /** -> the executor spawned (cold) or handed its container (warm). */
+  spawnMs: number;
+  /** -> the executor's 'command executor started' line (Node start, or the take-over of a warm one). */
+  nodeMs: number;
+  /** The containerizer's whole launch (image lookup, cgroups, rootfs, launch file, ready byte). */
+  setupMs: number;
+  /** 'command executor started' -> 'launching task' (ready byte, SUBSCRIBE, LAUNCH). */
+  subscribeMs: number;
+  /** -> 'task process started' (config.json, `runc run` spawned). */
+  runcMs: number;
+  /** -> TASK_RUNNING at the framework (update through agent and master). */
+  relayMs: number;
+  warm: boolean;
+  /** How long the warm executor had been started before its hand-over. */
+  warmForMs: number;
+};
 
 /** The agent's first JSON log line with `msg` after `since` (pino logs), with its ms-epoch time. */
 function logLine(cluster: Cluster, msg: string, since: number, field?: [string, unknown]): (Json & { at: number }) | undefined {
@@ -137,7 +159,8 @@ function logLine(cluster: Cluster, msg: string, since: number, field?: [string, 
 
 /** ms-epoch of the command executor's first glog line with `msg` in the task's sandbox stderr. */
 function executorLogTime(cluster: Cluster, taskId: string, msg: string): number | undefined {
-  const root = join(cluster.workDir, 'agent');
+  // Sandboxes only (`slaves/`): the provisioner's dirs change under a recursive scan while containers end.
+  const root = join(cluster.workDir, 'agent', 'slaves');
   const file = (readdirSync(root, { recursive: true }) as string[]).find((f) => f.endsWith('/stderr') && f.includes(`/executors/${taskId}/runs/`));
   if (!file) return undefined;
   for (const line of readFileSync(join(root, file), 'utf8').split('\n')) {
@@ -168,8 +191,11 @@ async function startOne(cluster: Cluster, fw: Framework, ref: string, taskId: st
   const runningEpoch = sinceEpoch + (runningAt - started);
   const launching = logLine(cluster, 'launching executor', sinceEpoch, ['executor_id', taskId])?.at ?? sinceEpoch;
   const launched = logLine(cluster, 'container launched', sinceEpoch);
-  const spawned = launching + (typeof launched?.executor_spawned_ms === 'number' ? launched.executor_spawned_ms : 0);
+  const launchStart = launched && typeof launched.launch_ms === 'number' ? launched.at - launched.launch_ms : launching;
+  const spawned = launchStart + (typeof launched?.executor_spawned_ms === 'number' ? launched.executor_spawned_ms : 0);
   const executorStarted = executorLogTime(cluster, taskId, 'command executor started') ?? spawned;
+  const taskLaunching = executorLogTime(cluster, taskId, 'launching task') ?? executorStarted;
+  const taskStarted = executorLogTime(cluster, taskId, 'task process started') ?? taskLaunching;
   await fw.call('KILL', { task_id: { value: taskId }, agent_id: { value: cluster.agentId } });
   for (;;) {
     const status = statusOf(await fw.events.next((e) => e.type === 'UPDATE' && idOf(statusOf(e).task_id) === taskId, 30_000));
@@ -179,54 +205,85 @@ async function startOne(cluster: Cluster, fw: Framework, ref: string, taskId: st
   return {
     totalMs: runningAt - started,
     agentMs: launching - sinceEpoch,
-    spawnMs: spawned - launching,
+    preLaunchMs: launchStart - launching,
+    spawnMs: spawned - launchStart,
     nodeMs: executorStarted - spawned,
     setupMs: typeof launched?.launch_ms === 'number' ? launched.launch_ms : 0,
-    executorMs: runningEpoch - executorStarted,
+    subscribeMs: taskLaunching - executorStarted,
+    runcMs: taskStarted - taskLaunching,
+    relayMs: runningEpoch - taskStarted,
+    warm: launched?.warm_executor === true,
+    warmForMs: typeof launched?.warm_for_ms === 'number' ? launched.warm_for_ms : 0,
   };
 }
 
-async function startRows(ref: string, registry: Registry, dockerd: Dockerd | undefined, runs: number): Promise<BenchRow[]> {
-  const scenario = `start, image cached (median of ${runs})`;
+/**
+ * ACCEPT -> TASK_RUNNING samples through a fresh cluster, after one warm-up task (which pulls the
+ * image and, as the first command executor of the agent, is always cold). `warm: false` starts
+ * the agent with warm command executors off.
+ */
+async function startSamples(ref: string, registry: Registry, runs: number, warm: boolean, pauseMs = 0): Promise<StartSample[]> {
   const cgroupsRoot = `agora-bench-${randomBytes(4).toString('hex')}`;
   let cluster: Cluster | undefined;
   let fw: Framework | undefined;
   const samples: StartSample[] = [];
   try {
-    cluster = await startCluster({ agentArgs: imageAgentArgs({ registry: registry.url, cgroupsRoot }) });
+    cluster = await startCluster({ agentArgs: imageAgentArgs({ registry: registry.url, cgroupsRoot, extra: warm ? [] : ['--warm_command_executors=0'] }) });
     fw = await subscribe(cluster.masterUrl, frameworkInfo('bench-containers'));
-    await startOne(cluster, fw, ref, 'warm-up'); // pulls the image
-    for (let i = 0; i < runs; i++) samples.push(await startOne(cluster, fw, ref, `start-${i}`));
-  } catch (err) {
-    return [skipped(scenario, 'agora_median', 'ms', reasonOf(err))];
+    await startOne(cluster, fw, ref, 'warm-up');
+    for (let i = 0; i < runs; i++) {
+      // A pause lets the agent settle (and the warm executor pool refill) between starts.
+      if (pauseMs > 0) await new Promise((done) => setTimeout(done, pauseMs));
+      samples.push(await startOne(cluster, fw, ref, `start-${i}`));
+    }
   } finally {
     fw?.close();
     await cluster?.stop();
     removeCgroupRoot(cgroupsRoot);
   }
-  const ours = median(samples.map((s) => s.totalMs));
+  const wrong = samples.filter((s) => s.warm !== warm).length;
+  if (wrong > 0) throw new Error(`${wrong} of ${samples.length} starts were ${warm ? 'cold' : 'warm'}`);
+  return samples;
+}
+
+function splitOf(samples: StartSample[], warm: boolean): string {
   const m = (pick: (s: StartSample) => number): number => round(median(samples.map(pick)));
-  const split =
+  return (
     `median split (agent log + executor log, ms): ACCEPT -> agent launching the executor ${m((s) => s.agentMs)}; ` +
-    `-> command executor spawned ${m((s) => s.spawnMs)}; Node start of the executor ${m((s) => s.nodeMs)} ` +
-    `(meanwhile: image lookup, cgroups, overlay rootfs, launch file: containerizer launch ${m((s) => s.setupMs)} in all); ` +
-    `executor started -> SUBSCRIBE, LAUNCH, runc spawned, TASK_RUNNING at the framework ${m((s) => s.executorMs)}`;
-  log(`agora start ms: ${samples.map((s) => round(s.totalMs)).join(', ')}; ${split}`);
+    `-> containerizer launch begins (sandbox, fetcher, checkpoint) ${m((s) => s.preLaunchMs)}; ` +
+    (warm
+      ? `-> warm executor (started ${m((s) => s.warmForMs)} before) handed its container ${m((s) => s.spawnMs)}; -> executor took it over (env, cwd, sandbox files) ${m((s) => s.nodeMs)} `
+      : `-> command executor spawned ${m((s) => s.spawnMs)}; Node start of the executor ${m((s) => s.nodeMs)} `) +
+    `(containerizer launch, i.e. image lookup, cgroups, overlay rootfs, launch file, ready byte: ${m((s) => s.setupMs)} from its start); ` +
+    `executor started -> ready byte, SUBSCRIBE, LAUNCH received ${m((s) => s.subscribeMs)}; -> config.json written, runc spawned ${m((s) => s.runcMs)}; ` +
+    `-> TASK_RUNNING at the framework (through agent and master) ${m((s) => s.relayMs)}`
+  );
+}
+
+async function dockerRunTimes(ref: string, dockerd: Dockerd, runs: number): Promise<number[]> {
+  const cli = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
+  if (!cli) throw new Error('no docker CLI');
+  const env = { ...process.env, DOCKER_HOST: `unix://${dockerd.socketPath}` };
+  execFileSync(cli, ['pull', '-q', ref], { env, stdio: 'ignore' });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const r = spawnSync(cli, ['run', '--rm', '--network', 'host', ref, 'true'], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`docker run: ${r.stderr}`);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+async function startRows(ref: string, registry: Registry, dockerd: Dockerd | undefined, runs: number, coldRuns: number): Promise<BenchRow[]> {
+  const scenario = `start, image cached (median of ${runs})`;
+  const coldScenario = `start, image cached, warm command executors off (median of ${coldRuns})`;
+  const pausedScenario = `start, image cached, 1 s between starts (median of ${coldRuns})`;
   const rows: BenchRow[] = [];
   let dockerMedian: number | undefined;
   if (dockerd) {
-    const cli = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
     try {
-      if (!cli) throw new Error('no docker CLI');
-      const env = { ...process.env, DOCKER_HOST: `unix://${dockerd.socketPath}` };
-      execFileSync(cli, ['pull', '-q', ref], { env, stdio: 'ignore' });
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const started = performance.now();
-        const r = spawnSync(cli, ['run', '--rm', '--network', 'host', ref, 'true'], { env, encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`docker run: ${r.stderr}`);
-        times.push(performance.now() - started);
-      }
+      const times = await dockerRunTimes(ref, dockerd, runs);
       dockerMedian = round(median(times));
       log(`docker run ms: ${times.map((x) => round(x)).join(', ')}`);
       rows.push({ scenario, metric: 'docker_run_median', value: dockerMedian, unit: 'ms', anchor: DOCKER_RUN_ANCHOR });
@@ -235,12 +292,28 @@ async function startRows(ref: string, registry: Registry, dockerd: Dockerd | und
     }
   }
   const target = dockerMedian === undefined ? undefined : round(dockerMedian / 3);
-  const row: BenchRow = { scenario, metric: 'agora_accept_to_running_median', value: round(ours), unit: 'ms', anchor: split };
-  if (target !== undefined) {
-    row.target = target;
-    if (ours > target) row.reason = `target missed (docker run / 3 = ${target} ms); ${split}`;
+  for (const [name, warm, n, pauseMs] of [
+    [scenario, true, runs, 0],
+    [pausedScenario, true, coldRuns, 1000],
+    [coldScenario, false, coldRuns, 0],
+  ] as const) {
+    let samples: StartSample[];
+    try {
+      samples = await startSamples(ref, registry, n, warm, pauseMs);
+    } catch (err) {
+      rows.push(skipped(name, 'agora_accept_to_running_median', 'ms', reasonOf(err)));
+      continue;
+    }
+    const ours = median(samples.map((s) => s.totalMs));
+    const split = splitOf(samples, warm);
+    log(`agora start (${warm ? 'warm' : 'cold'} executor${pauseMs ? `, ${pauseMs} ms between starts` : ''}) ms: ${samples.map((s) => round(s.totalMs)).join(', ')}; ${split}`);
+    const row: BenchRow = { scenario: name, metric: 'agora_accept_to_running_median', value: round(ours), unit: 'ms', anchor: split };
+    if (target !== undefined && warm) {
+      row.target = target;
+      if (ours > target) row.reason = `target missed (docker run / 3 = ${target} ms); ${split}`;
+    }
+    rows.push(row);
   }
-  rows.push(row);
   return rows;
 }
 

@@ -22,6 +22,11 @@ export const AGENT_FLAGS = {
   runtime_dir: { type: 'string', help: "Directory for the containers' runtime state (default: <work_dir>/runtime)" },
   cgroups_root: { type: 'string', default: 'mesos', help: "Name of the agent's cgroup under each hierarchy (one per agent on a host)" },
   cgroups_enable_cfs: { type: 'bool', default: false, help: 'Cap cpu time with CFS quotas (cgroups/cpu), not only weight it with shares' },
+  warm_command_executors: {
+    type: 'int',
+    default: 1,
+    help: 'Linux containerizer (Agora only): command executors kept started and idle, so a task does not wait for one to load (~40 MB each; 0 turns it off)',
+  },
   image_provisioner_backend: { type: 'string', help: "Container rootfs backend: 'overlay' or 'copy' (default: overlay where the kernel supports it)" },
   image_providers: {
     type: 'string',

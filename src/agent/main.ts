@@ -178,6 +178,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       (stopping ??= (async () => {
         imageGc?.stop();
         await agent.stop(stopOptions);
+        linux?.close(); // idle warm executors
         await server.close();
       })()),
   };

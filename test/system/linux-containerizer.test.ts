@@ -4,7 +4,8 @@
 // and a recreated containerizer (agent restart) keeps a running container and its statistics.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -12,11 +13,12 @@ import { SystemClock } from '../../src/common/clock.ts';
 import { silentLogger } from '../../src/common/log.ts';
 import { parseResources } from '../../src/common/resources/index.ts';
 import { LinuxContainerizer } from '../../src/containerizer/linux/linux.ts';
+import { removeRuncLeftovers } from '../../src/containerizer/linux/host-tools.ts';
 import { CopyBackend, OverlayBackend } from '../../src/provisioner/backends/index.ts';
 import type { ProvisionerBackend, StoredImage } from '../../src/provisioner/types.ts';
 import type { ContainerConfig } from '../../src/containerizer/containerizer.ts';
 import { tempDir, waitFor } from '../helpers/process.ts';
-import { systemTierAvailable, writeBusyboxLayer, writeLayer } from './linux-support.ts';
+import { BUSYBOX, systemTierAvailable, writeBusyboxLayer, writeLayer } from './linux-support.ts';
 
 const skip = systemTierAvailable();
 const ISOLATION = ['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'namespaces/ipc', 'filesystem/linux', 'disk/du'];
@@ -147,4 +149,17 @@ test('cpu.shares and the memory limit follow the resources; a recreated containe
   assert.ok(termination);
   assert.equal(existsSync(`/sys/fs/cgroup/cpu/${cgroupsRoot}/${c.containerId}`), false);
   await first.destroy(c.containerId).catch(() => undefined);
+});
+
+test('a runc killed while starting leaves its binary bind-mounted in its state dir: cleanup unmounts and removes it', { skip }, async () => {
+  const state = join(dir.path, 'runc-root', 'c-killed');
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'runc.x1'), '');
+  execFileSync('mount', ['--bind', '-o', 'ro', BUSYBOX, join(state, 'runc.x1')]);
+  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(state, 'runc.x1')));
+  const errors: string[] = [];
+  await removeRuncLeftovers(state, (mount, err) => errors.push(`${mount}: ${err.message}`));
+  assert.deepEqual(errors, []);
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(state), 'unmounted');
+  assert.equal(existsSync(state), false, 'removed');
 });

@@ -13,13 +13,15 @@ export const LAUNCH_FILE_ENV = 'AGORA_CONTAINER_LAUNCH';
  * executor starts while the cgroups and rootfs are being made); EOF first: the set-up failed.
  */
 export const READY_FD_ENV = 'AGORA_CONTAINER_READY_FD';
+/** Set (to `1`) in the environment of a warm executor: it waits for a hand-over (ready.ts) first. */
+export const WARM_EXECUTOR_ENV = 'AGORA_WARM_EXECUTOR';
 /** The custom executor's command line as JSON (a TaskSpec), for the task launcher. */
 export const TASK_SPEC_ENV = 'AGORA_TASK_SPEC';
 /** V8's code cache dir the agent gives its Node executors (Node's own variable): not the task's business. */
 export const COMPILE_CACHE_ENV = 'NODE_COMPILE_CACHE';
 
 /** Variables of the containerizer for the process on the host; a task never sees them. */
-export const CONTAINER_ONLY_VARIABLES: readonly string[] = [LAUNCH_FILE_ENV, READY_FD_ENV, TASK_SPEC_ENV, COMPILE_CACHE_ENV];
+export const CONTAINER_ONLY_VARIABLES: readonly string[] = [LAUNCH_FILE_ENV, READY_FD_ENV, WARM_EXECUTOR_ENV, TASK_SPEC_ENV, COMPILE_CACHE_ENV];
 
 export type LaunchFile = {
   containerId: string;

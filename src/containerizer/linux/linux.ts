@@ -10,7 +10,7 @@
 //
 // Everything a restarted agent needs is on disk (state.json per container), so recover() re-adopts
 // running executors by their checkpointed pid and destroys what nobody claims (orphans).
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { closeSync, openSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -32,8 +32,11 @@ import { controllersFor, memoryLimitMessage } from './cgroups.ts';
 import { linuxIsolation, type LinuxIsolation } from './isolation.ts';
 import { LAUNCH_FILE_ENV, READY_FD_ENV, TASK_SPEC_ENV, type LaunchFile, type TaskSpec } from '../../common/oci/launch-file.ts';
 import { READY_BYTE, READY_FD } from '../../common/oci/ready.ts';
+import { WarmExecutorPool, startupVariables, type ReadyExecutor } from './warm-executors.ts';
 import { findExecutable, imageName, sandboxDockerConfig } from './image-inputs.ts';
 import { volumeBinds } from './volumes.ts';
+import { diskUsage, removeRuncLeftovers, runTool } from './host-tools.ts';
+import { readState, writeState, type ContainerState } from './container-state.ts';
 import { ContainerTable, trySignal } from '../container-table.ts';
 
 /** The provisioner as the containerizer needs it (the store facade; see src/provisioner). */
@@ -73,6 +76,13 @@ export type LinuxContainerizerOptions = {
   runc?: string;
   /** A static init for pid-namespaced image containers (default: Debian's tini-static if present). */
   init?: string | undefined;
+  /**
+   * Idle pre-started command executors to keep (warm-executors.ts); default 1, 0: every command
+   * executor is spawned at its launch (cold).
+   */
+  warmCommandExecutors?: number;
+  /** Delay between a hand-over and the start of the warm executor that replaces it (default 50 ms). */
+  warmReplenishDelayMs?: number;
   /** Tells the command executor (which starts its task through the launcher) from custom executors. */
   isCommandExecutor?: (config: ContainerConfig) => boolean;
   procRoot?: string;
@@ -80,19 +90,6 @@ export type LinuxContainerizerOptions = {
 };
 
 type Limitation = { state: 'TASK_FAILED'; reason: 'REASON_CONTAINER_LIMITATION_MEMORY' | 'REASON_CONTAINER_LIMITATION_DISK'; message: string };
-
-/** What a restarted agent needs to find and clean a container: `<runtime>/containers/<id>/state.json`. */
-type ContainerState = {
-  containerId: string;
-  directory: string;
-  rootfs?: string | undefined;
-  scratch?: string | undefined;
-  image: boolean;
-  pid?: number | undefined;
-  /** The task's image and its layer dirs: image GC keeps both while the container lives. */
-  imageRef?: Image | undefined;
-  layers?: string[] | undefined;
-};
 
 type LinuxContainer = {
   state: ContainerState;
@@ -121,6 +118,7 @@ export class LinuxContainerizer implements Containerizer {
   readonly #runc: string;
   readonly #runcRoot: string;
   readonly #setpriv: string | undefined;
+  readonly #warm: WarmExecutorPool;
 
   constructor(options: LinuxContainerizerOptions) {
     this.#o = options;
@@ -131,6 +129,23 @@ export class LinuxContainerizer implements Containerizer {
     this.#runc = options.runc ?? 'runc';
     this.#runcRoot = join(options.runtimeDir, 'runc');
     this.#setpriv = findSetpriv();
+    this.#warm = new WarmExecutorPool({
+      size: options.warmCommandExecutors ?? 1,
+      clock: options.clock,
+      logger: this.#log,
+      markerDirectory: options.runtimeDir,
+      replenishDelayMs: options.warmReplenishDelayMs,
+    });
+  }
+
+  /** Pids of the idle warm command executors (not containers). */
+  warmExecutorPids(): number[] {
+    return this.#warm.idlePids();
+  }
+
+  /** Ends the idle warm command executors; containers are not touched. */
+  close(): void {
+    this.#warm.close();
   }
 
   get cgroupVersion(): string {
@@ -156,17 +171,21 @@ export class LinuxContainerizer implements Containerizer {
     const dir = this.#dir(id);
     const launchFile = join(dir, 'launch.json');
     const state: ContainerState = { containerId: id, directory: config.directory, image: image !== undefined };
-    let early: { child: ChildProcess; ready: Writable } | undefined;
+    let early: ReadyExecutor | undefined;
+    let warm = false;
     const launchStarted = performance.now();
     let executorSpawnedMs: number | undefined;
     try {
       await mkdir(dir, { recursive: true });
       const runc = image ? this.#runtimeFor(image) : undefined;
-      // The command executor (Node, the slowest part of a start) loads while the image is looked
-      // up and the container set up; it subscribes, and so gets its task, only once told the
-      // container is ready (common/oci/ready.ts).
+      // The command executor (Node, the slowest part of a start) is handed its container by a
+      // warm one that has loaded already, or loads while the image is looked up and the
+      // container set up; it subscribes, and so gets its task, only once told the container is
+      // ready (common/oci/ready.ts).
       if ((this.#o.isCommandExecutor ?? looksLikeCommandExecutor)(config)) {
-        early = await this.#spawnCommandExecutor(config, launchFile);
+        early = this.#handOverToWarmExecutor(config, launchFile);
+        warm = early !== undefined;
+        early ??= await this.#spawnCommandExecutor(config, launchFile);
         executorSpawnedMs = Math.round(performance.now() - launchStarted);
         state.pid = early.child.pid;
         await writeState(dir, state); // a crash from here on kills it on recovery (orphan)
@@ -207,7 +226,7 @@ export class LinuxContainerizer implements Containerizer {
         await writeState(dir, state);
       }
       this.#track(state, config.resources, child.pid!, child);
-      const timing = { executor_spawned_ms: executorSpawnedMs, setup_ms: Math.round(performance.now() - setUp), launch_ms: Math.round(performance.now() - launchStarted) };
+      const timing = { warm_executor: early ? warm : undefined, warm_for_ms: early?.warmForMs, executor_spawned_ms: executorSpawnedMs, setup_ms: Math.round(performance.now() - setUp), launch_ms: Math.round(performance.now() - launchStarted) };
       this.#log.info({ container_id: id, pid: child.pid, image: image !== undefined, cgroups: this.#cgroups.version, ...timing }, 'container launched');
       return 'launched';
     } catch (err) {
@@ -287,18 +306,32 @@ export class LinuxContainerizer implements Containerizer {
    * The command executor runs on the host as root (it may need runc) and starts its task into
    * the container itself (common/oci/container-task.ts); it waits on the ready pipe (fd 3) first.
    */
-  async #spawnCommandExecutor(config: ContainerConfig, launchFile: string): Promise<{ child: ChildProcess; ready: Writable }> {
+  async #spawnCommandExecutor(config: ContainerConfig, launchFile: string): Promise<ReadyExecutor> {
     const { file, args, argv0 } = commandLine(config);
-    const env: Record<string, string> = { ...config.environment };
-    env.PATH ??= DEFAULT_PATH;
-    env[LAUNCH_FILE_ENV] = launchFile;
-    env[READY_FD_ENV] = String(READY_FD);
-    const child = await this.#spawnInSandbox(config, file, args, argv0, env, true);
+    const child = await this.#spawnInSandbox(config, file, args, argv0, commandExecutorEnv(config, launchFile), true);
     const ready = child.stdio[READY_FD] as Writable;
     ready.on('error', () => {
       // The executor died before reading: its exit is what matters (tracked, or the launch fails).
     });
     return { child, ready };
+  }
+
+  /**
+   * A warm command executor takes the container over: everything a cold spawn would have given it
+   * (environment, working directory, the sandbox's stdout/stderr, which are created here as a
+   * cold spawn does, so a sandbox that cannot take them fails the launch here). Undefined: none
+   * that fits is idle.
+   */
+  #handOverToWarmExecutor(config: ContainerConfig, launchFile: string): ReadyExecutor | undefined {
+    const { file, args, argv0 } = commandLine(config);
+    const env = commandExecutorEnv(config, launchFile);
+    const start = { file, args, argv0, startupEnv: startupVariables(env) };
+    if (!this.#warm.enabled) return undefined;
+    const stdout = join(config.directory, 'stdout');
+    const stderr = join(config.directory, 'stderr');
+    closeSync(openSync(stdout, 'a'));
+    closeSync(openSync(stderr, 'a'));
+    return this.#warm.handOver(start, { env, cwd: config.directory, stdout, stderr });
   }
 
   /** Any other executor is itself the container's workload: the task launcher starts it in there. */
@@ -447,7 +480,10 @@ export class LinuxContainerizer implements Containerizer {
   async #cleanup(state: ContainerState): Promise<void> {
     const id = state.containerId;
     await this.#cgroups.killAll(id, this.#sleep);
-    if (state.image) await runTool(findExecutable(this.#runc) ?? this.#runc, ['--root', this.#runcRoot, 'delete', '--force', id]).catch(() => {});
+    if (state.image) {
+      await runTool(findExecutable(this.#runc) ?? this.#runc, ['--root', this.#runcRoot, 'delete', '--force', id]).catch(() => {});
+      await removeRuncLeftovers(join(this.#runcRoot, id), (mount, err) => this.#log.warn({ container_id: id, mount, err: err.message }, 'cannot unmount a runc leftover'));
+    }
     if (state.rootfs && state.scratch && this.#o.backend) await this.#o.backend.destroy(state.rootfs, state.scratch);
     if (state.rootfs) await rm(join(state.rootfs, '..'), { recursive: true, force: true });
     await this.#cgroups.remove(id, this.#sleep);
@@ -537,36 +573,16 @@ export class LinuxContainerizer implements Containerizer {
   }
 }
 
+/** The command executor's environment: the agent's, the launch file and the ready pipe. */
+function commandExecutorEnv(config: ContainerConfig, launchFile: string): Record<string, string> {
+  const env: Record<string, string> = { ...config.environment };
+  env.PATH ??= DEFAULT_PATH;
+  env[LAUNCH_FILE_ENV] = launchFile;
+  env[READY_FD_ENV] = String(READY_FD);
+  return env;
+}
+
 /** The host's name-service files an image container on the host network gets (Mesos network/cni does the same). */
 function hostNetworkFiles(): Array<{ host: string; container: string; readOnly: boolean }> {
   return ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].map((f) => ({ host: f, container: f, readOnly: true }));
-}
-
-async function writeState(dir: string, state: ContainerState): Promise<void> {
-  await writeFile(join(dir, 'state.json.tmp'), JSON.stringify(state));
-  await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
-}
-
-async function readState(dir: string): Promise<ContainerState | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ContainerState;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `du -k -s` over the paths (missing ones skipped), in bytes. */
-async function diskUsage(paths: readonly string[]): Promise<number> {
-  const out = await runTool('du', ['-k', '-s', '-c', ...paths]).catch((err: Error & { stdout?: string }) => err.stdout ?? '');
-  const total = out.trim().split('\n').pop()?.split(/\s+/)[0];
-  return total !== undefined && /^\d+$/.test(total) ? Number(total) * 1024 : 0;
-}
-
-function runTool(file: string, args: readonly string[]): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(file, args, (err, stdout, stderr) => {
-      if (err) fail(Object.assign(new Error(`${file} ${args.join(' ')}: ${String(stderr).trim() || err.message}`), { stdout: String(stdout) }));
-      else done(String(stdout));
-    });
-  });
 }

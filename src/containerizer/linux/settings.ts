@@ -2,6 +2,7 @@
 // `--cgroups_enable_cfs`, `--image_provisioner_backend`, `--enforce_container_disk_quota`,
 // `--container_disk_watch_interval`), with Mesos's defaults where a flag is unset.
 import { join } from 'node:path';
+import { InvalidArgumentError } from '../../common/errors.ts';
 import { createBackend } from '../../provisioner/backends/index.ts';
 import type { ContainerImages, LinuxContainerizerOptions } from './linux.ts';
 
@@ -14,7 +15,15 @@ export type LinuxFlags = {
   enforce_container_disk_quota: boolean;
   container_disk_watch_interval: number;
   docker_ignore_runtime?: boolean | undefined;
+  /** Idle pre-started command executors (Agora only; default 1, 0 turns them off). */
+  warm_command_executors?: number | undefined;
 };
+
+function warmExecutors(flags: LinuxFlags): number | undefined {
+  const n = flags.warm_command_executors;
+  if (n !== undefined && (!Number.isInteger(n) || n < 0 || n > 64)) throw new InvalidArgumentError(`--warm_command_executors: expected a count from 0 to 64, got ${n}`);
+  return n;
+}
 
 /**
  * `--runtime_dir` defaults to `<work_dir>/runtime` rather than Mesos's `/var/run/mesos`, so two
@@ -31,6 +40,7 @@ export function linuxSettings(flags: LinuxFlags, images?: ContainerImages): Omit
     enforceDiskQuota: flags.enforce_container_disk_quota,
     diskWatchIntervalMs: flags.container_disk_watch_interval,
     ignoreImageRuntime: flags.docker_ignore_runtime === true,
+    warmCommandExecutors: warmExecutors(flags),
     images,
     // Chosen (and the flag checked) at start-up, whichever containerizer ends up using it.
     backend: createBackend(flags.image_provisioner_backend, flags.work_dir),

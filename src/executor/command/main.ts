@@ -4,24 +4,65 @@
 // when there was nothing to run), 1 on a configuration error or when the agent never
 // acknowledged the terminal update.
 //
+// A *warm* executor (AGORA_WARM_EXECUTOR=1) is started by the Linux containerizer before there
+// is a task for it: it loads, then waits on its ready pipe to be handed a container (the
+// environment it would have been spawned with, the sandbox as working directory, the sandbox's
+// stdout/stderr; common/oci/ready.ts), takes those over, and from then on runs as a cold one.
+// It exits quietly (0) if the pipe closes first: the agent that started it is gone.
+//
 // NOTE: keep the imports of this file lean. It starts once per task; every module it loads costs
 // memory and start-up time on every agent (see README.md for the figures).
+import { openSync, writeSync } from 'node:fs';
 import { SystemClock } from '../../common/clock.ts';
 import { newStatusUuid } from '../../common/ids.ts';
-import { awaitContainerReady } from '../../common/oci/ready.ts';
+import { WARM_EXECUTOR_ENV } from '../../common/oci/launch-file.ts';
+import { ReadyPipe, type HandOver } from '../../common/oci/ready.ts';
 import { AgentClient } from './agent-client.ts';
 import { readExecutorConfig } from './config.ts';
+import { useExecutorStdio } from './executor-stdio.ts';
 import { CommandExecutor } from './executor.ts';
 import { createExecutorLog } from './log.ts';
 
-function main(): void {
-  const result = readExecutorConfig(process.env, process.cwd());
-  if (!result.ok) {
-    process.stderr.write(`agora command executor: ${result.error}\n`);
-    process.exit(1);
+/** Where this process's own lines go: stderr, or the sandbox's stderr file after a hand-over. */
+let writeLine: (line: string) => void = (line) => process.stderr.write(line);
+
+function fail(message: string): never {
+  writeLine(`agora command executor: ${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * Becomes the executor a cold spawn would have started: its environment (process.env is updated
+ * in place, so the C environment and children follow), its working directory and its stdio.
+ */
+function takeOver(handOver: HandOver): void {
+  const stderr = openSync(handOver.stderr, 'a');
+  writeLine = (line) => writeSync(stderr, line);
+  // Node prints an uncaught error to fd 2 natively, which is /dev/null here.
+  process.on('uncaughtException', (err) => fail(`uncaught error: ${err.stack ?? String(err)}`));
+  try {
+    useExecutorStdio(openSync(handOver.stdout, 'a'), stderr);
+    process.chdir(handOver.cwd);
+  } catch (err) {
+    fail(`cannot take over the container: ${(err as Error).message}`);
   }
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, handOver.env);
+}
+
+async function main(): Promise<void> {
+  const pipe = ReadyPipe.from(process.env);
+  if (process.env[WARM_EXECUTOR_ENV] === '1') {
+    if (!pipe) fail('a warm executor needs its ready pipe (AGORA_CONTAINER_READY_FD)');
+    const handOver = await pipe.handOver();
+    if (handOver === undefined) process.exit(0);
+    if (typeof handOver === 'string') fail(handOver);
+    takeOver(handOver);
+  }
+  const result = readExecutorConfig(process.env, process.cwd());
+  if (!result.ok) fail(result.error);
   const config = result.config;
-  const log = createExecutorLog({ component: 'command-executor', framework_id: config.frameworkId, executor_id: config.executorId });
+  const log = createExecutorLog({ component: 'command-executor', framework_id: config.frameworkId, executor_id: config.executorId }, writeLine);
 
   // SystemClock timers are unref'd; this ref'd handle keeps the process alive while it waits for
   // the agent (backoff) with no socket or child open. The executor decides when to exit.
@@ -41,15 +82,14 @@ function main(): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => executor.shutdown(`received ${signal}`));
   log.info('command executor started', { agent: config.executorApiUrl.host, checkpoint: config.checkpoint, sandbox: config.sandbox });
   // A Linux container is set up while this process loads; subscribe (and so get the task) once it is ready.
-  void awaitContainerReady(process.env).then((ready) => {
-    if (ready) {
-      executor.start();
-      return;
-    }
-    log.error('exiting', { reason: 'the container set-up did not complete' });
-    clearInterval(keepAlive);
-    process.exit(1);
-  });
+  const ready = pipe === undefined ? true : pipe === null ? false : await pipe.ready();
+  if (ready) {
+    executor.start();
+    return;
+  }
+  log.error('exiting', { reason: 'the container set-up did not complete' });
+  clearInterval(keepAlive);
+  process.exit(1);
 }
 
-main();
+void main();

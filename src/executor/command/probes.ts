@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { connect } from 'node:net';
+import { executorStderr } from './executor-stdio.ts';
 import type { ProbeResult } from './check-logic.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import type { ProbeSpec } from './check-spec.ts';
@@ -47,7 +48,7 @@ function killGroup(pid: number): void {
 
 export function runCommand(spec: LaunchSpec, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 2, 2] });
+    const child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', executorStderr(), executorStderr()] });
     const pid = child.pid;
     if (pid === undefined) {
       child.once('error', (err) => resolve({ type: 'error', message: `failed to run the command: ${err.message}` }));

@@ -1,6 +1,7 @@
 // The task's process: spawned in its own session and process group (as Mesos's SETSID child
 // hook), so signals reach everything the command started, with stdin from /dev/null and
-// stdout/stderr inherited from the executor (the agent points them at the sandbox files).
+// stdout/stderr those of the executor: the sandbox files (the agent points the executor's fd 1
+// and 2 at them, or a warm executor opened them at its hand-over: executor-stdio.ts).
 //
 // In a Linux container (the containerizer names its launch file in AGORA_CONTAINER_LAUNCH) the
 // executor starts the task into it itself (common/oci/container-task.ts): `runc run` for an
@@ -11,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LAUNCH_FILE_ENV, type LaunchFile } from '../../common/oci/launch-file.ts';
 import { LIMITATION_WAIT_MS, readLaunchFile, readOomKills, reportMemoryLimitation, startContainerTask } from '../../common/oci/container-task.ts';
+import { executorStderr, executorStdout } from './executor-stdio.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import type { ProcessExit } from './termination.ts';
 
@@ -19,6 +21,11 @@ export type TaskProcessHandlers = {
 };
 
 export type SpawnResult = { ok: true; pid: number } | { ok: false; message: Promise<string> };
+
+/** stdin /dev/null; stdout and stderr the executor's (the sandbox files). */
+function taskStdio(): ['ignore', number, number] {
+  return ['ignore', executorStdout(), executorStderr()];
+}
 
 export class TaskProcess {
   #pid: number | undefined;
@@ -38,7 +45,7 @@ export class TaskProcess {
     let launch: LaunchFile | undefined;
     let oomBefore = 0;
     if (containerLaunch === undefined) {
-      child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+      child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: taskStdio() });
     } else {
       try {
         launch = readLaunchFile(containerLaunch);
@@ -47,7 +54,7 @@ export class TaskProcess {
         return { ok: false, message: Promise.resolve(`Cannot read the container's launch file: ${(err as Error).message}`) };
       }
       const started = startContainerTask(launch, { file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd }, spec.env, {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: taskStdio(),
         detached: true,
       });
       if (!started.ok) return { ok: false, message: Promise.resolve(started.message) };
