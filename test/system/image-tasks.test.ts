@@ -87,11 +87,23 @@ function withCredentials(o: ImageTaskOptions & { command?: Json } = {}): ImageTa
 }
 
 /** The next offer the master has not rescinded (an agent restart rescinds the ones it had). */
+/** The sum of an offer's scalar resource `name`. */
+function scalar(offer: Json, name: string): number {
+  return ((offer.resources as Json[]) ?? []).filter((r) => r.name === name).reduce((sum, r) => sum + ((r.scalar as Json | undefined)?.value as number), 0);
+}
+
+/**
+ * An offer not rescinded that holds an image task and its executor (0.2 cpus, 96 MB): the
+ * leftover of an earlier offer may come first while the last task's resources are still being
+ * recovered; it is declined.
+ */
 async function freshOffer(): Promise<Json> {
   for (;;) {
     const offer = await firstOffer(fw, 30_000);
     const rescinded = fw.events.received.some((e) => e.type === 'RESCIND' && idOf((e.rescind as Json).offer_id) === idOf(offer.id));
-    if (!rescinded) return offer;
+    if (rescinded) continue;
+    if (scalar(offer, 'cpus') >= 0.2 && scalar(offer, 'mem') >= 96) return offer;
+    await fw.call('DECLINE', { offer_ids: [offer.id], filters: { refuse_seconds: 0 } });
   }
 }
 

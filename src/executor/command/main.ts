@@ -20,7 +20,7 @@ import { ReadyPipe, type HandOver } from '../../common/oci/ready.ts';
 import { AgentClient } from './agent-client.ts';
 import { readExecutorConfig } from './config.ts';
 import { useExecutorStdio } from './executor-stdio.ts';
-import { CommandExecutor } from './executor.ts';
+import { CommandExecutor, type AgentTransport } from './executor.ts';
 import { createExecutorLog } from './log.ts';
 
 /** Where this process's own lines go: stderr, or the sandbox's stderr file after a hand-over. */
@@ -50,6 +50,35 @@ function takeOver(handOver: HandOver): void {
   Object.assign(process.env, handOver.env);
 }
 
+/**
+ * The transport, subscribing at once but holding the agent's events back until `ready` says the
+ * container exists: the SUBSCRIBE round trip overlaps the container's set-up, and the task
+ * (LAUNCH) still starts only in a container that is there.
+ */
+function heldUntil(ready: Promise<boolean>, inner: AgentClient): AgentTransport {
+  let open = false;
+  const held: (() => void)[] = [];
+  void ready.then((ok) => {
+    if (!ok) return;
+    open = true;
+    for (const deliver of held.splice(0)) deliver();
+  });
+  const later = (deliver: () => void): void => {
+    if (open) deliver();
+    else held.push(deliver);
+  };
+  return {
+    subscribe: (call, handlers) =>
+      inner.subscribe(call, {
+        onEvent: (event) => later(() => handlers.onEvent(event)),
+        onClose: (reason) => later(() => handlers.onClose(reason)),
+      }),
+    post: (call) => inner.post(call),
+    probe: () => inner.probe(),
+    close: () => inner.close(),
+  };
+}
+
 async function main(): Promise<void> {
   const pipe = ReadyPipe.from(process.env);
   if (process.env[WARM_EXECUTOR_ENV] === '1') {
@@ -67,10 +96,13 @@ async function main(): Promise<void> {
   // SystemClock timers are unref'd; this ref'd handle keeps the process alive while it waits for
   // the agent (backoff) with no socket or child open. The executor decides when to exit.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  // A Linux container is set up while this process loads (or, warm, once handed over).
+  const ready = pipe === undefined ? Promise.resolve(true) : pipe === null ? Promise.resolve(false) : pipe.ready();
+  const client = new AgentClient(config.executorApiUrl, config.authToken);
   const executor = new CommandExecutor({
     config,
     taskEnv: process.env,
-    transport: new AgentClient(config.executorApiUrl, config.authToken),
+    transport: pipe === undefined ? client : heldUntil(ready, client),
     clock: new SystemClock(),
     log,
     newUuid: newStatusUuid,
@@ -81,12 +113,8 @@ async function main(): Promise<void> {
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => executor.shutdown(`received ${signal}`));
   log.info('command executor started', { agent: config.executorApiUrl.host, checkpoint: config.checkpoint, sandbox: config.sandbox });
-  // A Linux container is set up while this process loads; subscribe (and so get the task) once it is ready.
-  const ready = pipe === undefined ? true : pipe === null ? false : await pipe.ready();
-  if (ready) {
-    executor.start();
-    return;
-  }
+  executor.start();
+  if (await ready) return;
   log.error('exiting', { reason: 'the container set-up did not complete' });
   clearInterval(keepAlive);
   process.exit(1);
