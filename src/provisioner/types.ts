@@ -9,17 +9,11 @@
 
 /**
  * The parts of an image's runtime config that a container launch needs (OCI image config /
- * Docker `config`, AppC manifest `app`). Arrays are as in the image; absent means not set.
+ * Docker `config`, AppC manifest `app`): defined once, beside the code that merges it into a
+ * task's command (the command executor uses that code too, and may import only common).
  */
-export type ImageRuntimeConfig = {
-  entrypoint?: string[] | undefined;
-  cmd?: string[] | undefined;
-  /** `NAME=value` strings, image order. */
-  env?: string[] | undefined;
-  workingDir?: string | undefined;
-  /** `user`, `uid`, `user:group` or `uid:gid`, as in the image. */
-  user?: string | undefined;
-};
+import type { ImageRuntimeConfig } from '../common/oci/image-command.ts';
+export type { ImageRuntimeConfig };
 
 /**
  * One image as a store holds it, ready for a backend.
