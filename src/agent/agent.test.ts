@@ -61,6 +61,25 @@ async function terminalUpdate(master: TestMaster, taskId: string): Promise<{ sta
   return { state: s.state, reason: s.reason, message: s.message };
 }
 
+/** The executor `executorId` of framework F-9 subscribes, re-sending one unacknowledged TASK_RUNNING of `taskId`. */
+async function subscribeWithUpdate(t: { after(fn: () => unknown): void }, agentUrl: string, executorId: string, taskId: string, uuid: string): Promise<Response> {
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  return fetch(`${agentUrl}/api/v1/executor`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(
+      encodeExecutorCall({
+        type: 'SUBSCRIBE',
+        framework_id: { value: 'F-9' },
+        executor_id: { value: executorId },
+        subscribe: { unacknowledged_updates: [{ status: { task_id: { value: taskId }, state: 'TASK_RUNNING', uuid } }] },
+      }),
+    ),
+    signal: abort.signal,
+  });
+}
+
 test('EXITED_EXECUTOR reaches the master on every path where a custom executor never starts', async (t) => {
   const { master, agent, containerizer, workDir } = await harness(t);
   const agentId = master.agentId;
@@ -124,21 +143,7 @@ test('an executor update without a source is forced to SOURCE_EXECUTOR and ackno
 
   // The executor comes back with an update it never got an ACKNOWLEDGED for, and no source.
   const uuid = Buffer.alloc(16, 7).toString('base64');
-  const abort = new AbortController();
-  t.after(() => abort.abort());
-  const res = await fetch(`${agent.url}/api/v1/executor`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify(
-      encodeExecutorCall({
-        type: 'SUBSCRIBE',
-        framework_id: { value: 'F-9' },
-        executor_id: { value: 'manual' },
-        subscribe: { unacknowledged_updates: [{ status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid } }] },
-      }),
-    ),
-    signal: abort.signal,
-  });
+  const res = await subscribeWithUpdate(t, agent.url, 'manual', 't1', uuid);
   assert.equal(res.status, 200);
   const records = readJsonRecords(res.body!);
   const next = async (): Promise<ValidExecutorEvent> => {
@@ -181,22 +186,7 @@ test("a task still running when its framework is shut down ends TASK_KILLED in t
   const { master, agent } = await harness(t);
   master.send({ type: 'RUN_TASK', run_task: { framework_info: FRAMEWORK, task: task('t1', master.agentId, { executor: customExecutor('quiet') }) } });
   await until(() => agent.agent.findExecutor('F-9', 'quiet').executor?.containerizer !== undefined, 'the container');
-  const abort = new AbortController();
-  t.after(() => abort.abort());
-  const uuid = Buffer.alloc(16, 9).toString('base64');
-  const res = await fetch(`${agent.url}/api/v1/executor`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify(
-      encodeExecutorCall({
-        type: 'SUBSCRIBE',
-        framework_id: { value: 'F-9' },
-        executor_id: { value: 'quiet' },
-        subscribe: { unacknowledged_updates: [{ status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid } }] },
-      }),
-    ),
-    signal: abort.signal,
-  });
+  const res = await subscribeWithUpdate(t, agent.url, 'quiet', 't1', Buffer.alloc(16, 9).toString('base64'));
   assert.equal(res.status, 200);
   await until(() => agent.agent.findExecutor('F-9', 'quiet').executor?.launchedTasks.get('t1')?.state === 'TASK_RUNNING', 'TASK_RUNNING');
   // The framework goes away; the executor ends without a word about its task (the fake container
