@@ -17,11 +17,11 @@ const FRAMEWORK: FrameworkInfo = { user: userInfo().username, name: 'agent-unit'
 
 type Harness = { master: TestMaster; agent: RunningAgent; containerizer: FakeContainerizer; workDir: string };
 
-async function harness(t: { after(fn: () => unknown): void }, containerizer = new FakeContainerizer()): Promise<Harness> {
+async function harness(t: { after(fn: () => unknown): void }, containerizer = new FakeContainerizer(), flags: { executor_shutdown_grace_period?: number } = {}): Promise<Harness> {
   const workDir = mkdtempSync(join(tmpdir(), 'agora-agent-unit-'));
   const master = await TestMaster.start({ autoAcknowledge: true });
   const agent = await startAgent({
-    flags: { master: master.address, work_dir: workDir, port: 0, resources: 'cpus:4;mem:2048;disk:1024', registration_backoff_factor: 10 },
+    flags: { master: master.address, work_dir: workDir, port: 0, resources: 'cpus:4;mem:2048;disk:1024', registration_backoff_factor: 10, ...flags },
     containerizers: [containerizer],
     commandExecutorArgv: ['/bin/false'],
   });
@@ -183,7 +183,8 @@ test('stop() waits for launches in flight and destroys the containers they produ
 });
 
 test("a task still running when its framework is shut down ends TASK_KILLED in the agent's records", async (t) => {
-  const { master, agent } = await harness(t);
+  // The fake executor never exits by itself: it is destroyed after the shutdown grace period.
+  const { master, agent } = await harness(t, new FakeContainerizer(), { executor_shutdown_grace_period: 200 });
   master.send({ type: 'RUN_TASK', run_task: { framework_info: FRAMEWORK, task: task('t1', master.agentId, { executor: customExecutor('quiet') }) } });
   await until(() => agent.agent.findExecutor('F-9', 'quiet').executor?.containerizer !== undefined, 'the container');
   const res = await subscribeWithUpdate(t, agent.url, 'quiet', 't1', Buffer.alloc(16, 9).toString('base64'));
