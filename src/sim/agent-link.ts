@@ -12,7 +12,7 @@ import {
   type ValidMasterToAgentEvent,
 } from '../protocol/agora/agent-master.ts';
 import { RecordIODecoder } from '../protocol/recordio.ts';
-import { openStream, postJson, readText, type Transport } from './http-transport.ts';
+import { openStream, postJson, readText, type BodySource, type Transport } from './http-transport.ts';
 
 export type SubscribedEvent = Extract<ValidMasterToAgentEvent, { type: 'SUBSCRIBED' }>;
 
@@ -54,10 +54,10 @@ export class AgentLink {
   }
 
   /**
-   * Sends the SUBSCRIBE call `body` (its JSON text, encoded as a real agent encodes it:
-   * sim-agent.ts `subscribeBody`) and resolves once SUBSCRIBED arrived; later events go to `handlers`.
+   * Sends the SUBSCRIBE call `body` (its JSON text, encoded as a real agent encodes it and
+   * produced as the socket takes it: sim-agent.ts `subscribeBody`) and resolves once SUBSCRIBED arrived; later events go to `handlers`.
    */
-  static async subscribe(transport: Transport, masterUrl: URL, body: string, handlers: LinkHandlers): Promise<AgentLink> {
+  static async subscribe(transport: Transport, masterUrl: URL, body: BodySource, handlers: LinkHandlers): Promise<AgentLink> {
     const url = new URL(AGENT_PROTOCOL_PATH, masterUrl);
     const stream = openStream(transport, url, body);
     let res: IncomingMessage;

@@ -7,6 +7,7 @@ import type { Attribute, Resource, TaskState } from '../protocol/index.ts';
 import { newCounters, type SimCounters } from './counters.ts';
 import { createTransport, type Transport } from './http-transport.ts';
 import { SimAgent, type AgentReport } from './sim-agent.ts';
+import type { PreloadedReport } from './report.ts';
 import type { ExecutorTiming } from './sim-executor.ts';
 import { SimFramework, type FrameworkDemand } from './sim-framework.ts';
 import { summarizeLatencies, type LatencySummary } from './stats.ts';
@@ -30,6 +31,8 @@ export type SimClusterOptions = {
   hostnamePrefix?: string;
   /** Keep-alive sockets shared by the agents' short calls (default 32). */
   callSockets?: number;
+  /** Local addresses the agents' event streams are spread over (http-transport.ts; default: the system's choice). */
+  localAddresses?: readonly string[];
   clock?: Clock;
 };
 
@@ -89,7 +92,7 @@ export class SimCluster {
     this.options = options;
     this.#clock = options.clock ?? new SystemClock();
     this.wheel = new TimerWheel(this.#clock);
-    this.#transport = createTransport({ callSockets: options.callSockets ?? 32 });
+    this.#transport = createTransport({ callSockets: options.callSockets ?? 32, ...(options.localAddresses !== undefined && { localAddresses: options.localAddresses }) });
     this.#master = new URL(options.masterUrl);
     const prefix = options.hostnamePrefix ?? 'sim';
     for (let i = 0; i < options.agents; i++) {
@@ -111,7 +114,7 @@ export class SimCluster {
   }
 
   /** Makes agent i re-register with `reports[i]` (a failover storm with made-up tasks). */
-  preload(reports: readonly AgentReport[]): void {
+  preload(reports: readonly (PreloadedReport | AgentReport)[]): void {
     reports.forEach((r, i) => this.agents[i]?.preload(r));
   }
 

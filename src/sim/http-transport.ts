@@ -10,15 +10,30 @@ export type Transport = {
   readonly streams: Agent;
   /** Keep-alive sockets shared by every short call. */
   readonly calls: Agent;
+  /** The local address of the next event stream (undefined: the system picks). */
+  nextLocalAddress(): string | undefined;
   destroy(): void;
 };
 
-export function createTransport(options: { callSockets?: number } = {}): Transport {
+export type TransportOptions = {
+  callSockets?: number;
+  /**
+   * Local addresses the event streams are spread over, round robin. One address has ~28k
+   * ephemeral ports (net.ipv4.ip_local_port_range), fewer than 40k agents' streams to one
+   * master; on loopback every 127.x.y.z is a local address with ports of its own.
+   */
+  localAddresses?: readonly string[];
+};
+
+export function createTransport(options: TransportOptions = {}): Transport {
   const streams = new Agent({ keepAlive: false, maxSockets: Infinity });
   const calls = new Agent({ keepAlive: true, maxSockets: options.callSockets ?? 32, maxFreeSockets: options.callSockets ?? 32, scheduling: 'fifo' });
+  const local = options.localAddresses ?? [];
+  let next = 0;
   return {
     streams,
     calls,
+    nextLocalAddress: () => (local.length === 0 ? undefined : local[next++ % local.length]),
     destroy() {
       streams.destroy();
       calls.destroy();
@@ -47,21 +62,54 @@ export function postJson(transport: Transport, url: URL, body: string, headers: 
   });
 }
 
+/** A request body produced in pieces as the socket takes them; its length is known up front. */
+export type BodySource = { byteLength: number; chunks(): Iterable<string> };
+
+export function textBody(text: string): BodySource {
+  return { byteLength: Buffer.byteLength(text), chunks: () => [text] };
+}
+
+/** The whole text of a body (tests, small bodies). */
+export function bodyText(body: BodySource): string {
+  return [...body.chunks()].join('');
+}
+
 /**
  * POSTs a JSON body on a socket of its own and resolves with the response as soon as its headers
- * arrive (the body is the event stream). `abort()` on the returned request closes it.
+ * arrive (the body is the event stream). `abort()` on the returned request closes it. The body's
+ * pieces are made once the socket is connected and only as fast as it takes them, so thousands
+ * of agents subscribing at once hold about one piece each, not their whole reports.
  */
-export function openStream(transport: Transport, url: URL, body: string): { response: Promise<IncomingMessage>; abort(): void } {
+export function openStream(transport: Transport, url: URL, body: BodySource): { response: Promise<IncomingMessage>; abort(): void } {
+  const localAddress = transport.nextLocalAddress();
   const req = request(url, {
     method: 'POST',
     agent: transport.streams,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    ...(localAddress !== undefined && { localAddress }),
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': body.byteLength },
   });
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     req.on('error', reject);
     req.on('response', resolve);
   });
-  req.end(body);
+  const pieces = body.chunks()[Symbol.iterator]();
+  const pump = (): void => {
+    while (!req.destroyed) {
+      const next = pieces.next();
+      if (next.done === true) {
+        req.end();
+        return;
+      }
+      if (!req.write(next.value)) {
+        req.once('drain', pump);
+        return;
+      }
+    }
+  };
+  req.once('socket', (socket) => {
+    if (socket.connecting) socket.once('connect', pump);
+    else pump();
+  });
   return { response, abort: () => req.destroy() };
 }
 

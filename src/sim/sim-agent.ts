@@ -8,10 +8,11 @@
 import { newStatusUuid } from '../common/ids.ts';
 import type { Attribute, FrameworkInfo, Resource, Task, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
-import { encode, Task as TaskSchema, type JsonObject } from '../protocol/index.ts';
+import type { JsonObject } from '../protocol/index.ts';
 import { AGENT_PROTOCOL_VERSION, encodeAgentToMasterCall, type AgentSubscribe, type ValidMasterToAgentEvent } from '../protocol/agora/agent-master.ts';
 import { AgentLink } from './agent-link.ts';
-import type { Transport } from './http-transport.ts';
+import { textBody, type BodySource, type Transport } from './http-transport.ts';
+import { reportOfTasks, type PreloadedReport } from './report.ts';
 import { planTask, type ExecutorTiming } from './sim-executor.ts';
 import type { SimCounters } from './counters.ts';
 import type { TimerWheel, WheelTimer } from './timer-wheel.ts';
@@ -41,8 +42,13 @@ type SimTask = {
 
 export type CompletedTask = { frameworkId: string; taskId: string; state: TaskState };
 
-/** A report to preload (a re-registration after a master failover, with made-up tasks). */
+/** A report to preload (a re-registration after a master failover, with made-up tasks), as values. */
 export type AgentReport = { agentId: string; frameworks: FrameworkInfo[]; tasks: Task[] };
+
+/** Where the preloaded tasks go in the SUBSCRIBE text (a string no encoder writes). */
+const TASKS_MARKER = '\u0000agora-sim-preloaded-tasks\u0000';
+/** Tasks are written to the socket in pieces of about this many characters. */
+const BODY_CHUNK = 64 * 1024;
 
 export class SimAgent {
   readonly config: SimAgentConfig;
@@ -56,8 +62,8 @@ export class SimAgent {
   /** `frameworkId/taskId` → task. */
   readonly #tasks = new Map<string, SimTask>();
   readonly #completed: CompletedTask[] = [];
-  /** Reported tasks from a preloaded report (not simulated: they only sit in the report), already encoded (see `preload`). */
-  #preloaded: JsonObject[] = [];
+  /** Reported tasks from a preloaded report (not simulated: they only sit in the report), rendered as the body is written. */
+  #preloaded: PreloadedReport | undefined;
   #stopped = false;
   #reconnect: WheelTimer | undefined;
 
@@ -88,14 +94,17 @@ export class SimAgent {
   }
 
   /**
-   * Makes the next SUBSCRIBE a re-registration carrying this report. Its tasks are encoded here,
-   * once: a real agent's report is its checkpointed state, and encoding 100k tasks while the
-   * storm is timed would bill the simulator's CPU (same two cores) to the master's figure.
+   * Makes the next SUBSCRIBE a re-registration carrying this report. Its tasks are rendered
+   * while the body is written (report.ts), never held encoded: tens of thousands of agents'
+   * reports do not fit the heap at once. Rendering is string concatenation of pre-encoded
+   * pieces, cheap next to the master's work (a real agent's report is its checkpointed state).
+   * Tasks given as values (AgentReport) are encoded here, once.
    */
-  preload(report: AgentReport): void {
-    this.#agentId = report.agentId;
-    for (const fw of report.frameworks) if (fw.id !== undefined) this.#frameworks.set(fw.id.value, fw);
-    this.#preloaded = report.tasks.map((task) => encode(TaskSchema, task));
+  preload(report: PreloadedReport | AgentReport): void {
+    const preloaded = 'tasks' in report ? reportOfTasks(report.agentId, report.frameworks, report.tasks) : report;
+    this.#agentId = preloaded.agentId;
+    for (const fw of preloaded.frameworks) if (fw.id !== undefined) this.#frameworks.set(fw.id.value, fw);
+    this.#preloaded = preloaded;
   }
 
   /** The SUBSCRIBE payload: a registration, or a re-registration reporting everything. */
@@ -122,19 +131,38 @@ export class SimAgent {
   }
 
   /**
-   * The SUBSCRIBE call as JSON text, encoded as a real agent encodes it (canonical Mesos JSON):
-   * the payload through the codec, then the preloaded tasks (already encoded) appended to its
-   * `tasks`, which is the last field of the message, so the field order stays canonical.
+   * The SUBSCRIBE call as a real agent encodes it (canonical Mesos JSON): the payload through
+   * the codec, with the preloaded tasks rendered in front of the live ones in its `tasks`, the
+   * last field of the message (so the field order stays canonical). The text is produced in
+   * pieces as the socket takes them; only its length is computed up front.
    */
-  subscribeBody(): string {
+  subscribeBody(): BodySource {
     const call = encodeAgentToMasterCall({ type: 'SUBSCRIBE', subscribe: this.subscribePayload() });
-    if (this.#preloaded.length > 0) {
-      const subscribe = call['subscribe'] as JsonObject;
-      const live = (subscribe['tasks'] as JsonObject[] | undefined) ?? [];
-      delete subscribe['tasks'];
-      subscribe['tasks'] = [...this.#preloaded, ...live];
-    }
-    return JSON.stringify(call);
+    const pre = this.#preloaded;
+    if (pre === undefined || pre.taskCount === 0) return textBody(JSON.stringify(call));
+    const subscribe = call['subscribe'] as JsonObject;
+    const live = ((subscribe['tasks'] as JsonObject[] | undefined) ?? []).map((t) => JSON.stringify(t));
+    delete subscribe['tasks'];
+    subscribe['tasks'] = TASKS_MARKER;
+    const [head, tail, ...rest] = JSON.stringify(call).split(JSON.stringify(TASKS_MARKER));
+    if (head === undefined || tail === undefined || rest.length > 0) throw new Error('sim: the SUBSCRIBE text has no single place for the tasks');
+    const count = pre.taskCount + live.length;
+    const byteLength =
+      Buffer.byteLength(head) + Buffer.byteLength(tail) + 2 + (count - 1) + pre.tasksBytes + live.reduce((n, t) => n + Buffer.byteLength(t), 0);
+    return {
+      byteLength,
+      *chunks() {
+        let piece = head + '[';
+        for (let i = 0; i < count; i++) {
+          piece += (i > 0 ? ',' : '') + (i < pre.taskCount ? pre.taskJson(i) : live[i - pre.taskCount]!);
+          if (piece.length >= BODY_CHUNK) {
+            yield piece;
+            piece = '';
+          }
+        }
+        yield piece + ']' + tail;
+      },
+    };
   }
 
   /** (Re-)subscribes; resolves once SUBSCRIBED arrived. Unacknowledged updates are sent again. */
@@ -147,7 +175,7 @@ export class SimAgent {
     });
     this.#link = link;
     this.#agentId = link.agentId;
-    this.#preloaded = [];
+    this.#preloaded = undefined;
     if (again) this.#counters.reregistrations++;
     else this.#counters.registrations++;
     for (const r of link.subscribed.reconciliations ?? []) {
