@@ -6,6 +6,7 @@
 // - request bodies read with a size limit, chunked or not;
 // - a process that never dies because of one malformed client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { AgoraError, InvalidArgumentError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -82,7 +83,7 @@ export class HttpServer {
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
+      this.#server.listen({ port, host, backlog: acceptBacklog() }, () => {
         this.#server.off('error', reject);
         resolve();
       });
@@ -225,4 +226,19 @@ export function acceptsJson(accept: string | undefined): boolean {
     if (q !== undefined && Number(q.slice(2)) === 0) return false;
     return type === 'application/json' || type === 'application/*' || type === '*/*';
   });
+}
+
+/**
+ * The accept queue: the kernel's maximum rather than Node's default of 511. When thousands of
+ * agents reconnect at once (a master failover), a full queue makes the kernel drop connection
+ * attempts and the agents wait for TCP's retransmissions (1 s, 3 s, 7 s ...): measured with
+ * 10,000 simulated agents, the storm spread out and took four times as long.
+ */
+function acceptBacklog(): number {
+  try {
+    const max = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isInteger(max) && max > 511 ? max : 511;
+  } catch {
+    return 511;
+  }
 }
