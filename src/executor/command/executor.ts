@@ -17,6 +17,8 @@ import type { CheckerContext, CheckerFactory, TaskChecker } from './checks.ts';
 import { buildLaunchSpec } from './launch-spec.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import { TaskProcess } from './task-process.ts';
+import type { ProcessExit } from './termination.ts';
+import { LAUNCH_FILE_ENV } from '../../common/oci/launch-file.ts';
 import type { LaunchedTask } from './wire.ts';
 
 export { REGISTRATION_TIMEOUT_MS, TERMINAL_ACK_TIMEOUT_MS, type AgentTransport };
@@ -47,12 +49,12 @@ export class CommandExecutor extends TaskExecutor {
 
   protected spawn(spec: LaunchSpec): void {
     const log = this.options.log;
-    const result = this.#process.spawn(spec, {
-      onExit: (exit) => {
-        log.info('task process exited', { pid: this.#process.pid, code: exit.code, signal: exit.signal });
-        this.driver.apply({ kind: 'exited', exit });
-      },
-    });
+    const onExit = (exit: ProcessExit): void => {
+      log.info('task process exited', { pid: this.#process.pid, code: exit.code, signal: exit.signal });
+      this.driver.apply({ kind: 'exited', exit });
+    };
+    // In a Linux container the containerizer names its launch file in the environment.
+    const result = this.#process.spawn(spec, { onExit }, { containerLaunch: process.env[LAUNCH_FILE_ENV] });
     if (result.ok) {
       log.info('task process started', { pid: result.pid, file: spec.file });
       this.driver.apply({ kind: 'spawned' });

@@ -10,7 +10,7 @@
 // ends in an OOM kill, the exit is held back and the limitation reported, so the containerizer's
 // REASON_CONTAINER_LIMITATION_MEMORY decides the terminal update (it ends the executor).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { LAUNCH_FILE_ENV, type LaunchFile } from '../../common/oci/launch-file.ts';
+import type { LaunchFile } from '../../common/oci/launch-file.ts';
 import { LIMITATION_WAIT_MS, readLaunchFile, readOomKills, reportMemoryLimitation, startContainerTask } from '../../common/oci/container-task.ts';
 import { executorStderr, executorStdout } from './executor-stdio.ts';
 import type { LaunchSpec } from './launch-spec.ts';
@@ -21,6 +21,13 @@ export type TaskProcessHandlers = {
 };
 
 export type SpawnResult = { ok: true; pid: number } | { ok: false; message: Promise<string> };
+
+export type TaskProcessOptions = {
+  /** The launch file of the Linux container the task starts in; absent: a plain process. */
+  containerLaunch?: string | undefined;
+  /** stdin, stdout, stderr (default: /dev/null and the executor's own, the sandbox files). */
+  stdio?: ['ignore', number, number];
+};
 
 /** stdin /dev/null; stdout and stderr the executor's (the sandbox files). */
 function taskStdio(): ['ignore', number, number] {
@@ -39,13 +46,14 @@ export class TaskProcess {
     return this.#exited;
   }
 
-  /** `containerLaunch`: the launch file of the Linux container the executor is in (default: from its environment). */
-  spawn(spec: LaunchSpec, handlers: TaskProcessHandlers, containerLaunch: string | undefined = process.env[LAUNCH_FILE_ENV]): SpawnResult {
+  spawn(spec: LaunchSpec, handlers: TaskProcessHandlers, options: TaskProcessOptions = {}): SpawnResult {
+    const { containerLaunch } = options;
+    const stdio = options.stdio ?? taskStdio();
     let child: ChildProcess;
     let launch: LaunchFile | undefined;
     let oomBefore = 0;
     if (containerLaunch === undefined) {
-      child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio: taskStdio() });
+      child = spawn(spec.file, spec.args, { argv0: spec.argv0, env: spec.env, cwd: spec.cwd, detached: true, stdio });
     } else {
       try {
         launch = readLaunchFile(containerLaunch);
@@ -53,10 +61,7 @@ export class TaskProcess {
       } catch (err) {
         return { ok: false, message: Promise.resolve(`Cannot read the container's launch file: ${(err as Error).message}`) };
       }
-      const started = startContainerTask(launch, { file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd }, spec.env, {
-        stdio: taskStdio(),
-        detached: true,
-      });
+      const started = startContainerTask(launch, { file: spec.file, args: spec.args, argv0: spec.argv0, cwd: spec.cwd }, spec.env, { stdio, detached: true });
       if (!started.ok) return { ok: false, message: Promise.resolve(started.message) };
       child = started.child;
     }

@@ -16,14 +16,16 @@ import type { TaskChecks } from '../command/check-spec.ts';
 import { createTaskCheckers } from '../command/checker.ts';
 import type { CheckerFactory, TaskChecker } from '../command/checks.ts';
 import { shutdownGraceMs } from '../command/kill-plan.ts';
-import { buildLaunchSpec } from '../command/launch-spec.ts';
+import { buildLaunchSpec, type LaunchSpec } from '../command/launch-spec.ts';
+import { TaskProcess, type SpawnResult } from '../command/task-process.ts';
+import type { ProcessExit } from '../command/termination.ts';
 import type { LaunchedTask } from '../command/wire.ts';
 import { AgentSession, isPassiveEvent, logPassiveEvent, type SessionEvent } from '../common/agent-session.ts';
 import { sessionSettings, type ExecutorOptions } from '../common/executor-options.ts';
 import { MachineRunner } from '../common/machine-runner.ts';
 import { NamedTimers } from '../common/named-timers.ts';
 import { executorDone, INITIAL_GROUP_MACHINE, step, type GroupEffect, type GroupInput, type GroupLaunchTask, type GroupMachine } from './group-machine.ts';
-import { NestedContainer, prepareTaskSandbox } from './nested-container.ts';
+import { prepareTaskSandbox, withTaskLogs } from './nested-container.ts';
 import { containerIdString, nestedContainerId, parseDefaultExecutorEvent, type DefaultExecutorEvent } from './wire.ts';
 
 export { TERMINAL_ACK_TIMEOUT_MS, type AgentTransport } from '../common/agent-session.ts';
@@ -48,7 +50,7 @@ export class DefaultExecutor {
   #exiting = false;
   /** The executor's own container (SUBSCRIBED), parent of every task's container. */
   #containerId: ContainerID | undefined;
-  readonly #containers = new Map<string, NestedContainer>();
+  readonly #containers = new Map<string, TaskProcess>();
   readonly #checkersByTask = new Map<string, TaskChecker>();
 
   constructor(options: DefaultExecutorOptions) {
@@ -173,7 +175,7 @@ export class DefaultExecutor {
     }
   }
 
-  #spawn(taskId: string, childId: string, spec: Parameters<NestedContainer['spawn']>[0]): void {
+  #spawn(taskId: string, childId: string, spec: LaunchSpec): void {
     const { log } = this.#o;
     const id = containerIdString(nestedContainerId(this.#containerId, childId));
     let logDir: string;
@@ -184,12 +186,18 @@ export class DefaultExecutor {
       this.#apply({ kind: 'spawn_failed', taskId, message });
       return;
     }
-    const container = new NestedContainer();
+    const container = new TaskProcess();
     this.#containers.set(taskId, container);
-    const result = container.spawn(spec, logDir, (exit) => {
+    const onExit = (exit: ProcessExit): void => {
       log.info('task process exited', { task_id: taskId, pid: container.pid, code: exit.code, signal: exit.signal });
       this.#apply({ kind: 'exited', taskId, exit });
-    });
+    };
+    let result: SpawnResult;
+    try {
+      result = withTaskLogs(logDir, (stdio) => container.spawn(spec, { onExit }, { stdio }));
+    } catch (err) {
+      result = { ok: false, message: Promise.resolve((err as Error).message) };
+    }
     if (result.ok) {
       log.info('task process started', { task_id: taskId, container_id: id, pid: result.pid, file: spec.file });
       this.#apply({ kind: 'spawned', taskId });
