@@ -63,18 +63,22 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
   const previous = agent?.status;
   const agentInfo = { ...info, id: { value: id } };
   const port = info.port ?? 5051;
+  // What the agent reports about itself, on a first registration and on every re-registration.
+  const reported = {
+    info: agentInfo,
+    ip: call.ip,
+    port,
+    hostname: info.hostname,
+    version: call.version,
+    workDir: call.work_dir,
+    capabilities: call.capabilities ?? [],
+    checkpointedResources: checkpointed,
+    total,
+  };
   if (agent === undefined) {
     agent = {
       id,
-      info: agentInfo,
-      ip: call.ip,
-      port,
-      hostname: info.hostname,
-      version: call.version,
-      workDir: call.work_dir,
-      capabilities: call.capabilities ?? [],
-      checkpointedResources: checkpointed,
-      total,
+      ...reported,
       status: 'connected',
       connection: undefined,
       registeredTime: now,
@@ -101,15 +105,7 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
     rescindAgentOffers(m, agent);
     m.allocation.removeAgent(id);
     Object.assign(agent, {
-      info: agentInfo,
-      ip: call.ip,
-      port,
-      hostname: info.hostname,
-      version: call.version,
-      workDir: call.work_dir,
-      capabilities: call.capabilities ?? [],
-      checkpointedResources: checkpointed,
-      total,
+      ...reported,
       reregisteredTime: now,
       unreachableTime: undefined,
     });
