@@ -3,31 +3,14 @@ import assert from 'node:assert/strict';
 import type { TaskInfo } from '../protocol/index.ts';
 import { Resources } from '../common/resources/index.ts';
 import { dispatchMasterEvent, subscribePayload, unknownReconciledTasks, type MasterEventHandlers } from './master-events.ts';
-import { newTask, type AgentState, type Executor } from './state.ts';
+import { newExecutor, newTask, type AgentState, type Executor } from './state.ts';
 
 const info = (id: string): TaskInfo => ({ name: id, task_id: { value: id }, agent_id: { value: 'S' } });
 
 function executor(id: string, isCommandExecutor: boolean): Executor {
-  return {
-    id,
-    frameworkId: 'F',
-    info: { executor_id: { value: id } },
-    isCommandExecutor,
-    containerId: `c-${id}`,
-    directory: '/s',
-    state: 'RUNNING',
-    containerizer: undefined,
-    resources: Resources.EMPTY,
-    queuedTasks: new Map(),
-    queuedGroups: [],
-    launchedTasks: new Map(),
-    terminatedTasks: new Map(),
-    completedTasks: [],
-    stream: undefined,
-    timers: {},
-    pendingTermination: undefined,
-    exitStatus: undefined,
-  };
+  const e = newExecutor({ id, frameworkId: 'F', info: { executor_id: { value: id } }, isCommandExecutor, containerId: `c-${id}`, directory: '/s', resources: Resources.EMPTY });
+  e.state = 'RUNNING';
+  return e;
 }
 
 function agentState(): AgentState {

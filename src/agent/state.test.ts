@@ -8,6 +8,7 @@ import {
   executorIsIdle,
   executorResources,
   MAX_STATUSES_PER_TASK,
+  newExecutor,
   recordStatus,
   updateTaskState,
   type AgentState,
@@ -22,26 +23,18 @@ const info = (id: string, cpus = 1): TaskInfo => ({
 });
 
 function executor(isCommandExecutor: boolean): Executor {
-  return {
+  const e = newExecutor({
     id: 'E',
     frameworkId: 'F',
     info: { executor_id: { value: 'E' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] },
     isCommandExecutor,
     containerId: 'c',
     directory: '/s',
-    state: 'RUNNING',
-    containerizer: undefined,
     resources: Resources.EMPTY,
-    queuedTasks: new Map([['a', info('a')]]),
-    queuedGroups: [],
-    launchedTasks: new Map(),
-    terminatedTasks: new Map(),
-    completedTasks: [],
-    stream: undefined,
-    timers: {},
-    pendingTermination: undefined,
-    exitStatus: undefined,
-  };
+  });
+  e.state = 'RUNNING';
+  e.queuedTasks.set('a', info('a'));
+  return e;
 }
 
 const status = (task: string, state: TaskStatus['state'], data?: string): TaskStatus => ({ task_id: { value: task }, state, ...(data ? { data } : {}) });
