@@ -6,7 +6,7 @@
 // stripping is all the "compilation" there is.
 import { stripTypeScriptTypes } from 'node:module';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ignoreExperimentalWarnings } from './experimental.ts';
 
@@ -52,9 +52,14 @@ export function buildJsModules(entry: string, rootDir: string, outDir: string): 
 }
 
 function readHead(file: string, length: number): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8').slice(0, length);
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0)).toString('utf8');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
