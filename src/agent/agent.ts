@@ -32,6 +32,7 @@ import { killTask, shutdownFramework, type KillShutdownDeps } from './kill-shutd
 import { MasterLink } from './master-link.ts';
 import { dispatchMasterEvent, subscribePayload, unknownReconciledTasks, type MasterEventHandlers } from './master-events.ts';
 import { AgentMetrics } from './metrics.ts';
+import type { Metrics } from '../common/metrics.ts';
 import {
   allExecutors,
   completeTask,
@@ -52,6 +53,8 @@ export { EXECUTOR_HEARTBEAT_INTERVAL_MS } from './executor-lifecycle.ts';
 
 export type AgentOptions = {
   flags: AgentFlags;
+  /** The `/metrics/snapshot` registry, when parts built before the agent count into it too. */
+  metricsRegistry?: Metrics | undefined;
   /** The master's base URL (`http://host:port`). */
   masterUrl: string;
   logger: Logger;
@@ -103,7 +106,7 @@ export class Agent {
     this.#o = options;
     this.#log = options.logger.child({ component: 'agent' });
     this.startTimeMs = options.clock.now();
-    this.metrics = new AgentMetrics(this, options.clock);
+    this.metrics = new AgentMetrics(this, options.clock, options.metricsRegistry);
     const agentId = (): string | undefined => this.#agentId;
     const send = this.#send.bind(this);
     this.#checkpoint = new AgentCheckpoint({ workDir: options.flags.work_dir, state: this.state, logger: options.logger, agentId });

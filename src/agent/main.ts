@@ -102,9 +102,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   // Everything that can refuse a flag runs before anything is created on disk.
   const attributes = flags.attributes ? parseAttributes(flags.attributes) : [];
   const imageGcConfig = flags.image_gc_config === undefined ? undefined : parseImageGcConfig(flags.image_gc_config);
-  // The stores count into their own registry, exposed through the agent's /metrics/snapshot below.
-  const imageMetrics = new Metrics();
-  const stores = options.images === undefined ? await imageStoresFromFlags(flags, logger, imageMetrics) : undefined;
+  // The stores count into the agent's own /metrics/snapshot registry.
+  const metricsRegistry = new Metrics();
+  const stores = options.images === undefined ? await imageStoresFromFlags(flags, logger, metricsRegistry) : undefined;
   const images = options.images ?? stores;
   // Built on first use: the work dir does not exist before the flags were all checked.
   let commandExecutorArgv = options.commandExecutorArgv;
@@ -132,6 +132,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const self: { running?: RunningAgent } = {};
   let stopping: Promise<void> | undefined;
   const agent = new Agent({
+    metricsRegistry,
     flags,
     masterUrl: base,
     logger,
@@ -151,13 +152,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       else void self.running?.stop({ destroyAll: true });
     },
   });
-  for (const name of IMAGE_METRICS) {
-    agent.metrics.registry.gauge(name, () => {
-      const value = imageMetrics.snapshot()[name];
-      if (value === undefined) throw new Error('no sample yet'); // left out of the snapshot
-      return value;
-    });
-  }
   const linux = containerizers.find((c): c is LinuxContainerizer => c instanceof LinuxContainerizer);
   const imageGc =
     imageGcConfig && linux && stores
@@ -185,17 +179,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   self.running = running;
   return running;
 }
-
-/** The provisioner's metrics (src/provisioner/README.md), as they appear in /metrics/snapshot. */
-const IMAGE_PULL_TIMER = 'containerizer/mesos/provisioner/docker_store/image_pull_ms';
-const IMAGE_METRICS = [
-  'provisioner/layers_pulled',
-  'provisioner/bytes_pulled',
-  'provisioner/image_pull_failures',
-  'provisioner/bytes_pruned',
-  IMAGE_PULL_TIMER,
-  ...['count', 'min', 'max', 'p50', 'p90', 'p99'].map((s) => `${IMAGE_PULL_TIMER}/${s}`),
-];
 
 function storeDirs(flags: AgentFlags): { docker: string; appc: string } {
   return {

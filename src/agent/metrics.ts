@@ -28,13 +28,15 @@ const TERMINAL_COUNTERS: Partial<Record<TaskState, string>> = {
 };
 
 export class AgentMetrics {
-  readonly registry = new Metrics();
+  readonly registry: Metrics;
   readonly validStatusUpdates: Counter;
   readonly invalidStatusUpdates: Counter;
   readonly containerLaunchErrors: Counter;
   readonly #terminal = new Map<TaskState, Counter>();
 
-  constructor(source: MetricsSource, clock: Clock) {
+  /** `registry`: shared with parts built before the agent (the image stores count into it too). */
+  constructor(source: MetricsSource, clock: Clock, registry = new Metrics()) {
+    this.registry = registry;
     const m = this.registry;
     this.validStatusUpdates = m.counter('slave/valid_status_updates');
     this.invalidStatusUpdates = m.counter('slave/invalid_status_updates');
