@@ -363,3 +363,16 @@ export async function firstOffer(fw: Framework, timeoutMs = 10_000): Promise<Jso
 export function idOf(x: unknown): string {
   return (x as Json).value as string;
 }
+
+/**
+ * A master process on `<dir>/master` that a fault test can kill and start again on the same port
+ * and work dir (its SQLite registry carries over); every process started is added to `processes`
+ * for the test's clean-up.
+ */
+export function restartableMaster(dir: string, processes: Spawned[]): (port: number) => Spawned {
+  return (port) => {
+    const p = spawnProcess(AGORA, ['master', `--port=${port}`, `--work_dir=${join(dir, 'master')}`, '--agent_reregister_timeout=1mins']);
+    processes.push(p);
+    return p;
+  };
+}

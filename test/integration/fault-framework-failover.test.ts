@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TestScheduler } from '../../src/master/testing/test-scheduler.ts';
 import { spawnProcess, tempDir, waitFor, type Spawned } from '../helpers/process.ts';
-import { killStrayProcesses, processesUnder } from './conformance-support.ts';
+import { killStrayProcesses, processesUnder, restartableMaster } from './conformance-support.ts';
 
 const AGORA = join(import.meta.dirname, '../../bin/agora');
 type Json = Record<string, unknown>;
@@ -68,11 +68,7 @@ test('fault: after a master restart, a framework back within failover_timeout ke
   const agentWorkDir = join(dir.path, 'agent');
   const processes: Spawned[] = [];
   const schedulers: TestScheduler[] = [];
-  const startMaster = (port: number): Spawned => {
-    const p = spawnProcess(AGORA, ['master', `--port=${port}`, `--work_dir=${join(dir.path, 'master')}`, '--agent_reregister_timeout=1mins']);
-    processes.push(p);
-    return p;
-  };
+  const startMaster = restartableMaster(dir.path, processes);
   try {
     const m1 = startMaster(0);
     const listening = await m1.waitForLog((l) => l.msg === 'master listening');

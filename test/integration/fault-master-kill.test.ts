@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { TestScheduler } from '../../src/master/testing/test-scheduler.ts';
 import type { TaskStatus } from '../../src/protocol/index.ts';
 import { spawnProcess, tempDir, waitFor, type Spawned } from '../helpers/process.ts';
-import { killStrayProcesses, processesUnder } from './conformance-support.ts';
+import { killStrayProcesses, processesUnder, restartableMaster } from './conformance-support.ts';
 
 const AGORA = join(import.meta.dirname, '../../bin/agora');
 const TASKS = 500;
@@ -97,11 +97,7 @@ test('fault: master kill -9 during a 500-task burst: every task converges by rec
   const dir = tempDir('agora-fault-master-kill-');
   const processes: Spawned[] = [];
   const schedulers: TestScheduler[] = [];
-  const startMaster = (port: number): Spawned => {
-    const p = spawnProcess(AGORA, ['master', `--port=${port}`, `--work_dir=${join(dir.path, 'master')}`, '--agent_reregister_timeout=1mins']);
-    processes.push(p);
-    return p;
-  };
+  const startMaster = restartableMaster(dir.path, processes);
   try {
     const m1 = startMaster(0);
     const listening = await m1.waitForLog((l) => l.msg === 'master listening');
