@@ -112,6 +112,8 @@ describe('master: re-registration and reconciliation', () => {
     try {
       await ack(aware, agent.agentId, 'kept', await launchTask(aware, agent, 'kept'));
       await ack(aware, agent.agentId, 'pa', await launchTask(aware, agent, 'pa'));
+      // `aware` gives back what it still holds (or the rest of the agent could stay with it).
+      await holdOnlyTasks(master, aware);
       // Subscribed only now, so that the offers above all go to `aware`.
       plain = await TestScheduler.subscribe(master.url, { user: 'u', name: 'plain' });
       await ack(plain, agent.agentId, 'np', await launchTask(plain, agent, 'np'));
