@@ -13,6 +13,7 @@ import {
   idOf,
   launch,
   nextUpdate,
+  releaseOffers,
   TERMINAL_STATES,
   type Cluster,
   type Framework,
@@ -58,6 +59,8 @@ export async function runTasks(fw: Framework, tasks: Json[]): Promise<void> {
       if (status.state === 'TASK_RUNNING') break;
     }
   }
+  // The next framework's tasks must find the rest of the agent free.
+  await releaseOffers(fw);
 }
 
 /** `count` command tasks `task-<i>` running `command`. */

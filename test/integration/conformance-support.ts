@@ -296,6 +296,20 @@ export function commandTask(taskId: string, agentId: string, command: string, re
   };
 }
 
+/**
+ * SUPPRESS, then DECLINE (for an hour) every offer the framework was sent: afterwards it holds
+ * nothing but its tasks, so a framework that subscribes next gets the rest of the cluster (an
+ * ACCEPT with refuse_seconds 0 has the rest of an agent re-offered to whoever holds least, which
+ * is this framework when it is alone). Offers already used or rescinded are ignored by the master.
+ */
+export async function releaseOffers(fw: Framework): Promise<void> {
+  assert.equal((await fw.call('SUPPRESS')).status, 202);
+  const offerIds = fw.events.received.filter((e) => e.type === 'OFFERS').flatMap((e) => offersOf(e).map((o) => o.id));
+  if (offerIds.length === 0) return;
+  const reply = await fw.call('DECLINE', { offer_ids: offerIds, filters: { refuse_seconds: 3600 } });
+  assert.equal(reply.status, 202, reply.text);
+}
+
 /** ACCEPTs `offerIds` with one LAUNCH of `tasks`; asserts the 202 the reference requires. */
 export async function launch(fw: Framework, offerIds: string[], tasks: Json[]): Promise<void> {
   const reply = await fw.call('ACCEPT', {
