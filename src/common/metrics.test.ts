@@ -34,6 +34,30 @@ test('a failing gauge is left out; kinds cannot be mixed; prefixes can be remove
   assert.deepEqual(Object.keys(m.snapshot()), []);
 });
 
+test('grouped gauges share one reading per snapshot; a key left out or a reading that throws leaves its gauges out', () => {
+  const m = new Metrics();
+  let reads = 0;
+  let tasks = ['TASK_RUNNING', 'TASK_RUNNING', 'TASK_FAILED'];
+  m.gaugeGroup({ 'master/tasks_running': 'TASK_RUNNING', 'master/tasks_failed': 'TASK_FAILED', 'master/tasks_lost': 'TASK_LOST' }, () => {
+    reads++;
+    const counts: Record<string, number> = {};
+    for (const t of tasks) counts[t] = (counts[t] ?? 0) + 1;
+    return counts;
+  });
+  assert.deepEqual(m.snapshot(), { 'master/tasks_failed': 1, 'master/tasks_running': 2 });
+  assert.equal(reads, 1);
+  tasks = ['TASK_LOST'];
+  assert.deepEqual(m.snapshot(), { 'master/tasks_lost': 1 });
+  assert.equal(reads, 2);
+  m.gaugeGroup({ broken: 'x' }, () => {
+    throw new Error('x');
+  });
+  assert.deepEqual(Object.keys(m.snapshot()), ['master/tasks_lost']);
+  assert.throws(() => m.counter('broken'), /is a gauge, not a counter/);
+  m.gauge('master/tasks_lost', () => 9);
+  assert.equal(m.snapshot()['master/tasks_lost'], 9);
+});
+
 test('prometheus text sanitises names', () => {
   const m = new Metrics();
   m.gauge('master/cpus_total', () => 4);

@@ -9,10 +9,16 @@ const TIMER_WINDOW = 1000;
 export type Counter = { inc(by?: number): void; readonly value: number };
 export type Timer = { record(ms: number): void; readonly count: number };
 
+/** One reading shared by several gauges (see `gaugeGroup`). */
+type GaugeReading = () => Readonly<Record<string, number>>;
+
 type Entry =
   | { kind: 'counter'; value: number }
   | { kind: 'gauge'; read: () => number }
+  | { kind: 'grouped'; reading: GaugeReading; key: string }
   | { kind: 'timer'; samples: number[]; next: number; count: number };
+
+const kindOf = (e: Entry): string => (e.kind === 'grouped' ? 'gauge' : e.kind);
 
 export class Metrics {
   readonly #entries = new Map<string, Entry>();
@@ -24,7 +30,7 @@ export class Metrics {
       e = { kind: 'counter', value: 0 };
       this.#entries.set(name, e);
     }
-    if (e.kind !== 'counter') throw new Error(`metric '${name}' is a ${e.kind}, not a counter`);
+    if (e.kind !== 'counter') throw new Error(`metric '${name}' is a ${kindOf(e)}, not a counter`);
     const entry = e;
     return {
       inc(by = 1) {
@@ -39,8 +45,22 @@ export class Metrics {
   /** A value read when a snapshot is taken (replaces an earlier gauge of the same name). */
   gauge(name: string, read: () => number): void {
     const e = this.#entries.get(name);
-    if (e && e.kind !== 'gauge') throw new Error(`metric '${name}' is a ${e.kind}, not a gauge`);
+    if (e && e.kind !== 'gauge' && e.kind !== 'grouped') throw new Error(`metric '${name}' is a ${e.kind}, not a gauge`);
     this.#entries.set(name, { kind: 'gauge', read });
+  }
+
+  /**
+   * Gauges whose values come from one walk over the same records (every task's state, every
+   * agent's resources): `read` runs at most once per snapshot and returns the value of each name
+   * by its key in `gauges` (`{ metricName: key }`); a key it leaves out leaves that gauge out of
+   * the snapshot. Without this, N gauges over the tasks walked the tasks N times per snapshot.
+   */
+  gaugeGroup(gauges: Readonly<Record<string, string>>, read: GaugeReading): void {
+    for (const [name, key] of Object.entries(gauges)) {
+      const e = this.#entries.get(name);
+      if (e && e.kind !== 'gauge' && e.kind !== 'grouped') throw new Error(`metric '${name}' is a ${e.kind}, not a gauge`);
+      this.#entries.set(name, { kind: 'grouped', reading: read, key });
+    }
   }
 
   /** Removes a metric (per-framework metrics go when the framework goes). */
@@ -60,7 +80,7 @@ export class Metrics {
       e = { kind: 'timer', samples: [], next: 0, count: 0 };
       this.#entries.set(name, e);
     }
-    if (e.kind !== 'timer') throw new Error(`metric '${name}' is a ${e.kind}, not a timer`);
+    if (e.kind !== 'timer') throw new Error(`metric '${name}' is a ${kindOf(e)}, not a timer`);
     const entry = e;
     return {
       record(ms: number) {
@@ -78,6 +98,8 @@ export class Metrics {
   /** The `/metrics/snapshot` object. A gauge that throws is left out rather than failing all. */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
+    // This snapshot's group readings; a reading that threw is remembered as undefined.
+    const readings = new Map<GaugeReading, Readonly<Record<string, number>> | undefined>();
     for (const [name, e] of [...this.#entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (e.kind === 'counter') out[name] = e.value;
       else if (e.kind === 'gauge') {
@@ -86,6 +108,16 @@ export class Metrics {
         } catch {
           // A broken gauge must not hide every other metric.
         }
+      } else if (e.kind === 'grouped') {
+        if (!readings.has(e.reading)) {
+          try {
+            readings.set(e.reading, e.reading());
+          } catch {
+            readings.set(e.reading, undefined);
+          }
+        }
+        const value = readings.get(e.reading)?.[e.key];
+        if (value !== undefined) out[name] = value;
       } else if (e.samples.length > 0) {
         const sorted = [...e.samples].sort((a, b) => a - b);
         const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
