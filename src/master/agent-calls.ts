@@ -59,7 +59,7 @@ export function handleAgentCall(m: Master, agent: AgentRecord, call: ValidAgentT
         }
         if (resources !== undefined) {
           m.allocation.recover(frameworkId, agent.id, resources);
-          m.allocation.trigger();
+          m.allocation.trigger(agent.id);
         }
       }
       if (fw !== undefined) {

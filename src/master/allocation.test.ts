@@ -84,3 +84,24 @@ test('an update the allocator refuses is logged, counted and reported for the ag
   assert.deepEqual([...(allocation.agentAllocation('a') ?? new Map()).keys()], []);
   allocation.stop();
 });
+
+test('an event about one agent allocates that agent only; a framework event or the timer allocates all', async () => {
+  const decisions: AllocationDecision[] = [];
+  const allocation = loop((d) => decisions.push(...d), 40);
+  const next = async (): Promise<string[]> => {
+    const started = performance.now();
+    while (decisions.length === 0 && performance.now() - started < 5_000) await new Promise((r) => setImmediate(r));
+    return decisions.splice(0).map((d) => d.agentId);
+  };
+  allocation.addFramework('f', { info: { user: 'u', name: 'f' }, suppressedRoles: [] }, new Map(), true);
+  const total = parseResources('cpus:4;mem:1024');
+  allocation.addAgent('a0', 'h0', total, new Map());
+  assert.deepEqual(await next(), ['a0']);
+  // Declined with no filter: a0 is free again, but a decline does not trigger a cycle.
+  allocation.recover('f', 'a0', total.allocate('*'), { refuseSeconds: 0 });
+  allocation.addAgent('a1', 'h1', total, new Map());
+  assert.deepEqual(await next(), ['a1'], 'the cycle for the new agent does not visit a0');
+  allocation.trigger();
+  assert.deepEqual(await next(), ['a0'], 'a cycle over every agent offers the declined one');
+  allocation.stop();
+});

@@ -12,6 +12,12 @@
 // for the next interval. Declines do not trigger (MESOS-3078): the resources wait for the next
 // periodic cycle, which keeps a framework declining with refuse_seconds 0 from spinning.
 //
+// What a cycle visits, as Mesos' allocation candidates: an event about one agent (it registered,
+// came back, changed its total, got resources back) triggers a cycle over that agent only; an
+// event about frameworks (one subscribed, revived, changed roles) and the periodic timer trigger a
+// cycle over all agents. Triggers that arrive together make one cycle over the union. Before
+// this, each of the hundreds of commits of a re-registration storm walked every agent known.
+//
 // The allocator throws when told something that contradicts its books (recovering resources a
 // framework does not hold: a master bookkeeping bug). Such an error must never reach the caller
 // whose valid call triggered it (a 500 to a framework's ACKNOWLEDGE, say): every event below is
@@ -92,7 +98,8 @@ export class AllocationLoop {
   #cycle: AllocationCycle | undefined;
   #cycles = 0;
   #scheduled = false;
-  #again = false;
+  /** What the next cycle visits: every agent, or these (none pending when empty). */
+  #pending: 'all' | Set<string> = new Set();
   #interval: TimerHandle | undefined;
   #stopped = false;
   readonly #rebuilding = new Set<string>();
@@ -121,13 +128,20 @@ export class AllocationLoop {
     if (this.#interval !== undefined) this.#options.clock.clearInterval(this.#interval);
   }
 
-  /** Asks for an allocation cycle soon; several triggers in one tick make one cycle. */
-  trigger(): void {
+  /**
+   * Asks for an allocation cycle soon, over `agentId` only when given (else over every agent);
+   * several triggers in one tick make one cycle, over the union.
+   */
+  trigger(agentId?: string): void {
     if (this.#stopped) return;
-    if (this.#cycle !== undefined) {
-      this.#again = true;
-      return;
-    }
+    if (agentId === undefined) this.#pending = 'all';
+    else if (this.#pending !== 'all') this.#pending.add(agentId);
+    // During a cycle the pending set waits for it to end (see #step).
+    if (this.#cycle !== undefined) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
@@ -171,7 +185,7 @@ export class AllocationLoop {
 
   addAgent(id: string, hostname: string, total: Resources, used: ReadonlyMap<string, Resources>): void {
     this.#apply('addAgent', undefined, () => this.#allocator.addAgent({ agentId: id, hostname, total, used }));
-    this.trigger();
+    this.trigger(id);
   }
 
   removeAgent(id: string): void {
@@ -181,12 +195,12 @@ export class AllocationLoop {
   /** A disconnected agent gets no offers until it comes back. */
   setAgentActive(id: string, active: boolean): void {
     this.#apply('setAgentActive', id, () => this.#allocator.updateAgent(id, { deactivated: !active }));
-    if (active) this.trigger();
+    if (active) this.trigger(id);
   }
 
   updateAgentTotal(id: string, total: Resources): void {
     this.#apply('updateAgentTotal', id, () => this.#allocator.updateAgent(id, { total }));
-    this.trigger();
+    this.trigger(id);
   }
 
   /**
@@ -256,11 +270,15 @@ export class AllocationLoop {
 
   #run(): void {
     if (this.#stopped || this.#cycle !== undefined) return;
+    const candidates = this.#pending;
+    if (candidates !== 'all' && candidates.size === 0) return;
+    this.#pending = new Set();
     const { clock, metrics, seed } = this.#options;
     const started = performance.now();
     this.#cycles++;
     try {
-      this.#cycle = this.#allocator.startCycle(clock.now(), seededRng(seedFrom(`${seed}:${this.#cycles}`)));
+      const rng = seededRng(seedFrom(`${seed}:${this.#cycles}`));
+      this.#cycle = this.#allocator.startCycle(clock.now(), rng, candidates === 'all' ? {} : { agents: candidates });
     } catch (err) {
       // Runs from setImmediate: a throw here would end the process. The next trigger tries again.
       this.#options.log.error({ err }, 'allocation cycle failed to start');
@@ -299,9 +317,7 @@ export class AllocationLoop {
     }
     this.#cycle = undefined;
     this.#options.metrics.timer('allocator/mesos/allocation_run').record(performance.now() - started);
-    if (this.#again) {
-      this.#again = false;
-      this.trigger();
-    }
+    // Triggers that came during the cycle: one more, over what they named.
+    if (this.#pending === 'all' || this.#pending.size > 0) this.#schedule();
   }
 }

@@ -57,7 +57,7 @@ function recoverTaskResources(m: Master, task: TaskRecord): void {
   if (task.resourcesRecovered) return;
   task.resourcesRecovered = true;
   m.allocation.recover(task.frameworkId, task.agentId, task.resources);
-  m.allocation.trigger();
+  m.allocation.trigger(task.agentId);
 }
 
 /** Moves a task to the framework's completed tasks (bounded) and forgets it on its agent. */
