@@ -121,8 +121,9 @@ export function subscribeAgent(m: Master, call: AgentSubscribe, res: ServerRespo
   const connection = { streamId, stream };
   agent.connection = connection;
   const record = agent;
+  // One transaction: what the disconnect writes is committed before anything it says goes out.
   stream.onClose(() => {
-    if (record.connection === connection) disconnectAgent(m, record);
+    if (record.connection === connection) m.transaction(() => disconnectAgent(m, record));
   });
   m.sendToAgent(agent, {
     type: 'SUBSCRIBED',

@@ -131,8 +131,9 @@ export function subscribeFramework(m: Master, call: SubscribeCall, res: ServerRe
   }
 
   const connection = fw.connection!;
+  // One transaction: what the disconnect writes is committed before anything it says goes out.
   stream.onClose(() => {
-    if (fw.connection === connection) disconnectFramework(m, fw);
+    if (fw.connection === connection) m.transaction(() => disconnectFramework(m, fw));
   });
   m.sendToFramework(fw, {
     type: 'SUBSCRIBED',

@@ -16,6 +16,10 @@ class RecordingRegistry extends InMemoryRegistry {
   depth = 0;
   commits = 0;
   failNextCommit = false;
+  /** When set, commits stay pending (as on the SQLite writer thread) until `release` settles them. */
+  holdCommits = false;
+  readonly #held: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  #outstanding: Promise<void> | undefined;
   /** `taskId:state:uuid` of every task write, with the number of the commit it went out in. */
   readonly committedWrites = new Map<string, number>();
   #pending: string[] = [];
@@ -23,6 +27,19 @@ class RecordingRegistry extends InMemoryRegistry {
   override putTask(task: RegistryTask): void {
     super.putTask(task);
     this.#pending.push(`${task.taskId}:${task.state}:${task.statusUpdateUuid ?? ''}`);
+  }
+
+  override committed(): Promise<void> | undefined {
+    return this.#outstanding;
+  }
+
+  /** Settles the oldest held commit (rejected with `error` when given). */
+  release(error?: Error): void {
+    const commit = this.#held.shift();
+    if (commit === undefined) throw new Error('no commit is held');
+    if (error === undefined) commit.resolve();
+    else commit.reject(error);
+    if (this.#held.length === 0) this.#outstanding = undefined;
   }
 
   override batch<T>(fn: () => T): T {
@@ -39,6 +56,12 @@ class RecordingRegistry extends InMemoryRegistry {
       if (this.depth === 0) {
         this.commits++;
         for (const w of this.#pending.splice(0)) this.committedWrites.set(w, this.commits);
+        if (this.holdCommits) {
+          // Each commit settles after the ones before it, as the writer thread confirms them.
+          const previous = this.#outstanding ?? Promise.resolve();
+          const own = new Promise<void>((resolve, reject) => this.#held.push({ resolve, reject }));
+          this.#outstanding = previous.then(() => own);
+        }
       }
     }
   }
@@ -82,6 +105,38 @@ test("a call's error rejects only that call; a failed commit rejects every call 
   const failed = await Promise.allSettled([commitGrouped(m, () => 1), commitGrouped(m, () => 2)]);
   assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
   assert.match(String((failed[0] as PromiseRejectedResult).reason), /disk full/);
+});
+
+test('while the registry writes a commit, the next calls are applied; each is answered only once its own commit is durable', async () => {
+  const m = running.master;
+  registry.holdCommits = true;
+  try {
+    const answered: string[] = [];
+    const first = commitGrouped(m, () => 'first').then((r) => answered.push(r));
+    await new Promise((r) => setImmediate(r));
+    let secondApplied = false;
+    const second = commitGrouped(m, () => {
+      secondApplied = true;
+      return 'second';
+    }).then((r) => answered.push(r));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(secondApplied, true, 'applied while the first commit is still being written');
+    assert.deepEqual(answered, [], 'nothing answered before its commit');
+    registry.release();
+    await first;
+    assert.deepEqual(answered, ['first']);
+    registry.release();
+    await second;
+    assert.deepEqual(answered, ['first', 'second']);
+
+    const failing = commitGrouped(m, () => 'lost');
+    await new Promise((r) => setImmediate(r));
+    registry.release(new Error('I/O error'));
+    await assert.rejects(failing, /I\/O error/);
+  } finally {
+    registry.holdCommits = false;
+  }
 });
 
 test('a gathering SUBSCRIBE is committed with a call that cannot wait', async () => {

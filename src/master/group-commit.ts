@@ -8,6 +8,8 @@
 // "Every mutation is committed before it is acknowledged" still holds: the events the calls make
 // (updates forwarded to frameworks, acknowledgements relayed to agents, SUBSCRIBED) are held by
 // `Master.transaction` until the commit, and a call's promise (its 202) resolves only after it.
+// The SQLite registry commits on a thread of its own, so the next flush may apply its calls while
+// the previous commit is still being written; commits complete, and are answered, in order.
 //
 // When: the first queued call schedules a flush on the next event-loop turn (setImmediate), which takes
 // whatever arrived in the meantime — during a commit, requests pile up in the socket buffers and
@@ -125,9 +127,18 @@ function flush(m: Master, q: Queue): void {
   }
   m.metrics.counter('master/agora/group_commits').inc();
   m.metrics.counter('master/agora/group_committed_calls').inc(done.length);
-  for (const { item, result, error, failed } of done) {
-    if (failed) item.reject(error);
-    else item.resolve(result);
-  }
+  const settle = (commitError?: unknown): void => {
+    for (const { item, result, error, failed } of done) {
+      if (failed) item.reject(error);
+      else if (commitError !== undefined) item.reject(commitError);
+      else item.resolve(result);
+    }
+  };
+  // The registry may still be writing this transaction (on its own thread): the calls are
+  // answered once it is durable, after the events it held were sent.
+  const durable = m.whenDurable();
+  if (durable === undefined) settle();
+  else durable.then(() => settle(), (err: unknown) => settle(err));
+  // The next calls are applied meanwhile; their commit follows this one.
   if (q.items.length > 0) schedule(m, q, 0);
 }

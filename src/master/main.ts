@@ -29,10 +29,21 @@ export async function masterMain(argv: readonly string[], env: NodeJS.ProcessEnv
     if (options.workDir !== undefined) mkdirSync(options.workDir, { recursive: true });
     const running = await startMaster({ ...options, logger });
     logger.info({ port: running.port, url: running.url, masterId: running.masterId }, 'master listening');
-    const signal = await new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
+    const stopped = await Promise.race([
+      new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      }),
+      running.registryFailed,
+    ]);
+    if (stopped instanceof Error) {
+      // As Mesos' master aborts when its registrar fails: a restart recovers from what is durable.
+      logger.fatal({ err: stopped }, 'registry failed: the master exits');
+      await running.stop();
+      logger.flush();
+      return 1;
+    }
+    const signal = stopped;
     logger.info({ signal }, 'master stopping');
     await running.stop();
     logger.info('master stopped');

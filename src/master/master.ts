@@ -57,6 +57,21 @@ export type MasterHooks = {
   readonly onAllocatorDesync: (master: Master, agentId: string) => void;
 };
 
+/** An event to send on a stream, or (json undefined) the stream's end. */
+type Held = { stream: EventStream; json: string | undefined };
+
+function deliver(held: readonly Held[]): void {
+  for (const { stream, json } of held) {
+    if (json === undefined) stream.close();
+    else stream.send(json);
+  }
+}
+
+/** Nothing is said, but streams that were ended stay ended. */
+function endStreams(held: readonly Held[]): void {
+  for (const { stream, json } of held) if (json === undefined) stream.close();
+}
+
 export class Master {
   readonly options: ResolvedMasterOptions;
   readonly clock: Clock;
@@ -92,7 +107,15 @@ export class Master {
    * Events (and stream closes) made inside `transaction()`, carried out in order once it
    * committed; undefined outside one.
    */
-  #held: { stream: EventStream; json: string | undefined }[] | undefined;
+  #held: Held[] | undefined;
+  /**
+   * Transactions whose commit the registry has not confirmed yet, oldest first, with what they
+   * hold back. Events made outside a transaction while any is waiting join the newest one, so
+   * that everything leaves the master in the order it was made.
+   */
+  readonly #uncommitted: { held: Held[]; settled: boolean; failed: boolean }[] = [];
+  /** Settles when the newest transaction is committed (rejects when that commit failed). */
+  #durable: Promise<void> | undefined;
   /** Streams closed inside the open transaction: nothing more is sent on them. */
   readonly #closing = new Set<EventStream>();
   #stateVersion = 0;
@@ -170,47 +193,86 @@ export class Master {
 
   /** Ends a stream; inside a transaction, after the events sent on it before (and the commit). */
   closeStream(stream: EventStream): void {
-    if (this.#held === undefined) {
-      stream.close();
+    if (this.#held !== undefined) {
+      this.#closing.add(stream);
+      this.#held.push({ stream, json: undefined });
       return;
     }
-    this.#closing.add(stream);
-    this.#held.push({ stream, json: undefined });
+    // After the events made before it, which may wait for a commit.
+    const waiting = this.#uncommitted.at(-1)?.held;
+    if (waiting === undefined) stream.close();
+    else waiting.push({ stream, json: undefined });
   }
 
   #send(stream: EventStream, json: string): boolean {
-    if (this.#held === undefined) return stream.send(json);
+    const held = this.#held ?? this.#uncommitted.at(-1)?.held;
+    if (held === undefined) return stream.send(json);
     if (this.#closing.has(stream)) return false;
-    this.#held.push({ stream, json });
+    held.push({ stream, json });
     return true;
   }
 
   /**
    * Runs `fn` as one registry transaction and sends the events it made to frameworks and agents
    * (status updates forwarded, acknowledgements relayed, SUBSCRIBED, offers) only once that
-   * transaction committed: nothing the master says can get ahead of what it has written. When the
-   * commit fails, the events are dropped and the error thrown. Nested calls join the outer one.
+   * transaction committed: nothing the master says can get ahead of what it has written. The
+   * commit itself may finish later (the registry writes on a thread of its own): `whenDurable()`
+   * tells when. When `fn` throws or the commit fails, its events are dropped (streams it ended
+   * stay ended). Nested calls join the outer one.
    */
   transaction<T>(fn: () => T): T {
     if (this.#held !== undefined) return this.registry.batch(fn);
-    const held: { stream: EventStream; json: string | undefined }[] = [];
+    const held: Held[] = [];
     this.#held = held;
     let result: T;
     try {
       result = this.registry.batch(fn);
     } catch (err) {
-      // Not committed: nothing is said, but streams the calls ended stay ended.
-      for (const { stream, json } of held) if (json === undefined) stream.close();
+      endStreams(held);
       throw err;
     } finally {
       this.#held = undefined;
       this.#closing.clear();
     }
-    for (const { stream, json } of held) {
-      if (json === undefined) stream.close();
-      else stream.send(json);
+    const commit = this.registry.committed();
+    if (commit === undefined && this.#uncommitted.length === 0) {
+      deliver(held);
+      return result;
     }
+    const entry = { held, settled: false, failed: false };
+    this.#uncommitted.push(entry);
+    const durable = (commit ?? Promise.resolve()).then(
+      () => {
+        entry.settled = true;
+        this.#deliverCommitted();
+      },
+      (err: unknown) => {
+        entry.settled = true;
+        entry.failed = true;
+        this.#deliverCommitted();
+        throw err;
+      },
+    );
+    this.#durable = durable;
+    // Callers of whenDurable() see a failure too; this keeps one nobody waits for from going unhandled.
+    durable.catch((err: unknown) => this.log.error({ err }, 'registry commit failed: the events that depended on it are dropped'));
     return result;
+  }
+
+  /**
+   * Settles once every transaction so far is committed and its events sent (rejects when that
+   * commit failed); undefined when nothing waits for a commit.
+   */
+  whenDurable(): Promise<void> | undefined {
+    return this.#uncommitted.length === 0 ? undefined : this.#durable;
+  }
+
+  #deliverCommitted(): void {
+    while (this.#uncommitted.length > 0 && this.#uncommitted[0]!.settled) {
+      const { held, failed } = this.#uncommitted.shift()!;
+      if (failed) endStreams(held);
+      else deliver(held);
+    }
   }
 
   /**

@@ -18,21 +18,21 @@ const task = (frameworkId: string, taskId: string, state: RegistryTask['state'] 
   state,
 });
 
-function withTempDir(fn: (dir: string) => void): void {
+async function withTempDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agora-registry-'));
   try {
-    fn(dir);
+    await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-type Subject = { name: string; run(fn: (open: () => MasterRegistry) => void): void };
+type Subject = { name: string; run(fn: (open: () => MasterRegistry) => void): Promise<void> };
 const subjects: Subject[] = [
-  { name: 'in memory', run: (fn) => fn(() => new InMemoryRegistry()) },
+  { name: 'in memory', run: async (fn) => fn(() => new InMemoryRegistry()) },
   {
     name: 'sqlite',
-    run: (fn) => withTempDir((dir) => {
+    run: (fn) => withTempDir(async (dir) => {
       const opened: MasterRegistry[] = [];
       try {
         fn(() => {
@@ -41,7 +41,7 @@ const subjects: Subject[] = [
           return r;
         });
       } finally {
-        for (const r of opened) r.close();
+        for (const r of opened) await r.close();
       }
     }),
   },
@@ -108,8 +108,8 @@ for (const subject of subjects) {
     }));
 }
 
-test('sqlite: everything survives a reopen, and a failed batch leaves nothing behind', () =>
-  withTempDir((dir) => {
+test('sqlite: everything survives a reopen; a batch that throws keeps what it wrote before the throw, in memory and on disk', () =>
+  withTempDir(async (dir) => {
     const path = join(dir, 'registry.db');
     let r = new SqliteRegistry(path);
     r.admitAgent(agent('a1'));
@@ -124,23 +124,49 @@ test('sqlite: everything survives a reopen, and a failed batch leaves nothing be
         throw new Error('boom');
       }),
     /boom/);
-    assert.equal(r.agents().has('a3'), false, 'the memory copy is rolled back with the file');
-    r.close();
+    assert.equal(r.agents().has('a3'), true, 'kept in memory, as the master keeps its own records');
+    await r.committed();
+    assert.equal(r.committed(), undefined, 'nothing left to commit');
+    await r.close();
     r = new SqliteRegistry(path);
     try {
       assert.deepEqual(r.agents().get('a1'), { info: agent('a1'), state: 'unreachable', since: 42 });
       assert.equal(r.agents().get('a2')?.state, 'admitted');
-      assert.equal(r.agents().has('a3'), false);
+      assert.equal(r.agents().has('a3'), true, 'and on disk');
       assert.equal(r.frameworks().get('f1')?.disconnectedTime, 9);
       assert.equal(r.tasks()[0]?.latestStatus?.healthy, true);
       assert.deepEqual(r.idCounters(), { frameworks: 1, agents: 2, offers: 3 });
     } finally {
-      r.close();
+      await r.close();
+    }
+  }));
+
+test('sqlite: batches become durable in order on the writer thread; close() commits what is queued first', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'registry.db');
+    let r = new SqliteRegistry(path);
+    const commits: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      r.batch(() => {
+        for (let j = 0; j < 20; j++) r.putTask(task('f1', `t-${i}-${j}`));
+      });
+      commits.push(r.committed()!);
+    }
+    const order: number[] = [];
+    await Promise.all(commits.map((c, i) => c.then(() => order.push(i))));
+    assert.deepEqual(order, [...order.keys()], 'commits are confirmed in the order they were made');
+    r.removeTask('f1', 't-0-0');
+    await r.close();
+    r = new SqliteRegistry(path);
+    try {
+      assert.equal(r.tasks().length, 50 * 20 - 1, 'the write queued just before close() was committed');
+    } finally {
+      await r.close();
     }
   }));
 
 test('sqlite: an empty, truncated, foreign or locked file fails the open with a message naming it', () =>
-  withTempDir((dir) => {
+  withTempDir(async (dir) => {
     const empty = join(dir, 'empty.db');
     writeFileSync(empty, '');
     assert.throws(() => new SqliteRegistry(empty), (err: Error) => err instanceof RegistryUnreadableError && err.message.includes(empty) && /empty/.test(err.message));
@@ -152,7 +178,7 @@ test('sqlite: an empty, truncated, foreign or locked file fails the open with a 
     const truncated = join(dir, 'truncated.db');
     const r = new SqliteRegistry(truncated);
     for (let i = 0; i < 300; i++) r.putTask(task('f1', `task-${i}-${'x'.repeat(200)}`));
-    r.close();
+    await r.close();
     truncateSync(truncated, 6000);
     assert.throws(() => new SqliteRegistry(truncated), (err: Error) => err instanceof RegistryUnreadableError && err.message.includes(truncated));
 
@@ -160,6 +186,6 @@ test('sqlite: an empty, truncated, foreign or locked file fails the open with a 
     try {
       assert.throws(() => new SqliteRegistry(join(dir, 'held.db')), (err: Error) => err instanceof RegistryUnreadableError && /locked/.test(err.message));
     } finally {
-      held.close();
+      await held.close();
     }
   }));

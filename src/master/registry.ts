@@ -6,9 +6,11 @@
 // state of every task, so that a restarted master answers reconciliation at once and tears down
 // frameworks whose failover_timeout ran out while it was down (MESOS-4659).
 //
-// Operations are named after Mesos' registrar operations and are synchronous (node:sqlite is):
-// each is committed before it returns, so a caller may acknowledge it right after. `batch`
-// groups the operations of one call or timer tick into one transaction.
+// Operations are named after Mesos' registrar operations. Each applies at once to what the
+// registry reads back; `batch` groups the operations of one call, group commit or timer tick into
+// one transaction, and `committed()` says when everything written so far is durable (the SQLite
+// registry commits on a writer thread): nothing that depends on a write may be acknowledged before
+// (Master.transaction holds events until then).
 import type { IdCounters } from '../common/ids.ts';
 import { taskKey } from './model.ts';
 import type { AgentInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
@@ -90,7 +92,15 @@ export interface MasterRegistry {
 
   /** Runs `fn` with every operation in it in one transaction (nested calls join the outer one). */
   batch<T>(fn: () => T): T;
-  close(): void;
+  /**
+   * Undefined when everything written so far is durable; otherwise resolves once it is, or
+   * rejects when the registry failed to commit it (it then stays failed).
+   */
+  committed(): Promise<void> | undefined;
+  /** Calls `listener` once if the registry fails for good (a commit could not be written). */
+  onFailure(listener: (err: Error) => void): void;
+  /** Commits what is pending and closes. */
+  close(): Promise<void>;
 }
 
 
@@ -182,5 +192,15 @@ export class InMemoryRegistry implements MasterRegistry {
     return fn();
   }
 
-  close(): void {}
+  committed(): undefined {
+    return undefined;
+  }
+
+  onFailure(): void {
+    // Memory does not fail.
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -33,6 +33,8 @@ export type RunningMaster = {
   /** The master itself, for tests that inspect its state. */
   readonly master: Master;
   stop(): Promise<void>;
+  /** Resolves if the registry fails for good (a commit could not be written): the master must exit. */
+  readonly registryFailed: Promise<Error>;
 };
 
 export async function startMaster(options: MasterOptions = {}): Promise<RunningMaster> {
@@ -47,7 +49,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
   try {
     address = await server.listen(resolved.port, resolved.ip);
   } catch (err) {
-    if (owned) registry.close();
+    if (owned) await registry.close();
     throw err;
   }
   const port = address.port;
@@ -84,8 +86,9 @@ export async function startMaster(options: MasterOptions = {}): Promise<RunningM
       stopped = true;
       master.stop();
       await server.close();
-      if (owned) registry.close();
+      if (owned) await registry.close();
     },
+    registryFailed: new Promise<Error>((resolve) => registry.onFailure(resolve)),
   };
 }
 

@@ -70,6 +70,8 @@ export function operatorApiRoute(m: Master): Route {
         const agentId = call.mark_agent_gone?.agent_id.value;
         if (agentId === undefined) throw new InvalidArgumentError("Expecting 'mark_agent_gone' to be present");
         m.transaction(() => markAgentGone(m, agentId));
+        // Answered once it is durable: an agent marked gone must stay gone after a restart.
+        await m.whenDurable();
         ctx.res.writeHead(200, { 'Content-Length': 0 });
         ctx.res.end();
         return RESPONDED;
