@@ -19,8 +19,10 @@ export function subscribeOperator(m: Master, res: ServerResponse): void {
     m.metrics.gauge('master/operator_event_stream_subscribers', () => subscribersOf.get(m)?.length ?? 0);
   }
   const stream = new EventStream(res);
+  // Through the master, so that an event about a change goes out only once the change is
+  // committed, in order with what frameworks and agents are told (Master.transaction).
   const send = (event: MasterEvent): void => {
-    stream.send(JSON.stringify(encodeMasterEvent(event)));
+    m.sendOnStream(stream, JSON.stringify(encodeMasterEvent(event)));
   };
   const observer: MasterObserver = {
     taskAdded: (task) => send({ type: 'TASK_ADDED', task_added: { task: taskToV1(task) } }),
