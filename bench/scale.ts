@@ -80,7 +80,7 @@ async function startMaster(extraFlags: string[] = []): Promise<Master> {
   writeFileSync(join(dir.path, OWNER_FILE), String(process.pid));
   const workDir = join(dir.path, 'master');
   mkdirSync(workDir);
-  const env: NodeJS.ProcessEnv = process.env.AGORA_BENCH_PROFILE ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=/tmp/agora-bench-profiles' } : {};
+  const env: NodeJS.ProcessEnv = { NODE_OPTIONS: [process.env.AGORA_BENCH_PROFILE ? '--cpu-prof --cpu-prof-dir=/tmp/agora-bench-profiles' : '', process.env.AGORA_BENCH_MASTER_NODE_OPTIONS ?? ''].join(' ').trim() };
   const proc = spawnProcess('setpriv', ['--pdeathsig=TERM', '--', AGORA, 'master', '--port=0', `--work_dir=${workDir}`, '--agent_reregister_timeout=10mins', ...extraFlags], env);
   children.add(proc.child);
   proc.child.once('exit', () => children.delete(proc.child));
