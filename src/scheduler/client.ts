@@ -423,7 +423,7 @@ export class SchedulerClient {
       const response = await postJson(url, body, { headers: { ...this.#headers, ...headers }, signal, timeoutMs: this.#requestTimeoutMs, clock: this.#clock });
       if (response.status !== 307 && response.status !== 308) return response;
       const next = resolveRedirect(response.headers.get('Location'), url);
-      await response.body?.cancel().catch(() => {});
+      await response.arrayBuffer().catch(() => undefined);
       if (next === undefined) throw new SchedulerHttpError(response.status, 'the master redirected without a usable Location');
       if (hop >= this.#maxRedirects) throw new SchedulerHttpError(response.status, `more than ${this.#maxRedirects} redirects`);
       this.#log.info({ leader: next.href }, 'following the redirect to the leading master');
@@ -440,7 +440,9 @@ export class SchedulerClient {
     for (let attempt = 0; ; attempt++) {
       const response = await this.#post(body, { 'Mesos-Stream-Id': streamId });
       if (response.status === 202 || response.status === 200) {
-        await response.body?.cancel().catch(() => {});
+        // Read to the end, not cancelled: a cancelled body makes undici close the connection,
+        // and every call then paid for a new connection (and client) of its own.
+        await response.arrayBuffer().catch(() => undefined);
         return;
       }
       const text = await response.text().catch(() => '');
