@@ -192,7 +192,8 @@ export class InMemoryRegistry implements MasterRegistry {
     return fn();
   }
 
-  committed(): undefined {
+  committed(): Promise<void> | undefined {
+    // Memory is as durable as it gets the moment it is written.
     return undefined;
   }
 
