@@ -171,8 +171,8 @@ export class Master {
   sendToFramework(fw: FrameworkRecord, event: SchedulerEvent): boolean {
     const connection = fw.connection;
     if (connection === undefined || connection.stream.closed) return false;
-    // Every event to a framework reflects a change (offers, rescinds, updates, errors).
-    this.stateChanged();
+    // Every event to a framework but HEARTBEAT reflects a change (offers, rescinds, updates, errors).
+    if (event.type !== 'HEARTBEAT') this.stateChanged();
     const sent = this.#send(connection.stream, JSON.stringify(encodeSchedulerEvent(event)));
     if (sent) countForFramework(this, fw, 'events', event.type);
     return sent;
