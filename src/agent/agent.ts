@@ -202,6 +202,10 @@ export class Agent {
   get hostname(): string {
     return this.#o.flags.hostname ?? this.#o.flags.ip;
   }
+  /** The containerizers in `--containerizers` order (operator calls such as PRUNE_IMAGES). */
+  get containerizers(): readonly Containerizer[] {
+    return this.#o.containerizers;
+  }
   get pid(): string {
     return `slave(1)@${this.ip}:${this.#port}`;
   }

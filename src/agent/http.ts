@@ -32,7 +32,7 @@ export function createAgentServer(agent: Agent, logger: Logger): HttpServer {
   };
 
   server.route({ methods: ['POST'], path: '/api/v1/executor', handler: executorApiHandler(agent) });
-  server.route({ methods: ['POST'], path: '/api/v1', handler: operatorApiHandler(agent) });
+  server.route({ methods: ['POST'], path: '/api/v1', handler: operatorApiHandler(agent, logger) });
 
   const state = (): unknown => agentStateJson(agent);
   get('/state', state);

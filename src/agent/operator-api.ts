@@ -1,19 +1,24 @@
-// The agent's v1 operator API, `POST /api/v1` (reference §5.3): the read-only calls and the
-// sandbox file calls. Container calls (LAUNCH_CONTAINER, ATTACH_*, ...) answer 501 until the
-// containerizer supports nested and standalone containers.
-import type { AgentContainer, AgentResponse, Task, ValidAgentCall } from '../protocol/index.ts';
+// The agent's v1 operator API, `POST /api/v1` (reference §5.3): the read-only calls, the
+// sandbox file calls and PRUNE_IMAGES (image GC on demand). Container calls (LAUNCH_CONTAINER,
+// ATTACH_*, ...) answer 501 until the containerizer supports nested and standalone containers.
+import type { AgentContainer, AgentResponse, Image, Task, ValidAgentCall } from '../protocol/index.ts';
 import { decodeAgentCall, encodeAgentResponse, formatDecodeErrors } from '../protocol/index.ts';
 import { AgoraError, InvalidArgumentError } from '../common/errors.ts';
 import { formatFlags } from '../common/flags.ts';
-import { negotiateJson, type RequestContext } from '../common/http/server.ts';
+import { negotiateJson, RESPONDED, type RequestContext } from '../common/http/server.ts';
+import { silentLogger, type Logger } from '../common/log.ts';
 import { resourcesToWire } from '../common/resources/index.ts';
+import { parseImageGcConfig } from '../containerizer/linux/image-gc.ts';
 import { AGORA_VERSION, MESOS_API_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
 import { listFiles, readChunk, resolveSandboxPath, sandboxAttachments } from './files.ts';
 import { AGENT_FLAGS } from './flags.ts';
 import { newTask } from './state.ts';
 
-export function operatorApiHandler(agent: Agent): (ctx: RequestContext) => Promise<unknown> {
+export function operatorApiHandler(agent: Agent, logger: Logger = silentLogger()): (ctx: RequestContext) => Promise<unknown> {
+  // One prune at a time: a second PRUNE_IMAGES waits for the first rather than racing it over
+  // the same store (Mesos's provisioner takes a write lock for the same reason).
+  let pruning: Promise<unknown> = Promise.resolve();
   return async (ctx) => {
     negotiateJson(ctx.req, true);
     let json: unknown;
@@ -27,7 +32,17 @@ export function operatorApiHandler(agent: Agent): (ctx: RequestContext) => Promi
       const prefix = decoded.stage === 'decode' ? 'Failed to convert JSON into Call protobuf' : 'Failed to validate agent::Call';
       throw new InvalidArgumentError(`${prefix}: ${formatDecodeErrors(decoded.errors)}`);
     }
-    return encodeAgentResponse(await answer(agent, decoded.value));
+    const call = decoded.value;
+    if (call.type === 'PRUNE_IMAGES') {
+      const run = pruning.then(() => pruneImages(agent, call.prune_images?.excluded_images ?? [], logger));
+      pruning = run.catch(() => undefined);
+      await run;
+      // As Mesos: 200 OK with an empty body once the prune is done.
+      ctx.res.writeHead(200, { 'Content-Length': 0 });
+      ctx.res.end();
+      return RESPONDED;
+    }
+    return encodeAgentResponse(await answer(agent, call));
   };
 }
 
@@ -82,6 +97,25 @@ async function answer(agent: Agent, call: ValidAgentCall): Promise<AgentResponse
     default:
       throw new AgoraError('NOT_IMPLEMENTED', 501, `The agent does not implement '${call.type}' yet`);
   }
+}
+
+/**
+ * PRUNE_IMAGES: every containerizer that stores images prunes, one after the other, keeping the
+ * call's `excluded_images` and, as Mesos does, those of `--image_gc_config`. An agent without
+ * image support has nothing to prune and succeeds (Mesos's provisioner with no store does too).
+ */
+async function pruneImages(agent: Agent, requested: readonly Image[], logger: Logger): Promise<void> {
+  const configured = agent.flags.image_gc_config === undefined ? [] : parseImageGcConfig(agent.flags.image_gc_config).excludedImages;
+  const excluded = [...requested, ...configured];
+  const total = { images_removed: 0, layers_removed: 0, bytes_freed: 0 };
+  for (const containerizer of agent.containerizers) {
+    if (!containerizer.pruneImages) continue;
+    const result = await containerizer.pruneImages(excluded);
+    total.images_removed += result.imagesRemoved.length;
+    total.layers_removed += result.layersRemoved.length;
+    total.bytes_freed += result.bytesFreed;
+  }
+  logger.info({ ...total, excluded_images: excluded.length }, 'PRUNE_IMAGES done');
 }
 
 function getFrameworks(agent: Agent) {

@@ -12,9 +12,10 @@
 //
 // `recover()` is part of the interface from the first day: after an agent restart it is given the
 // containers the agent checkpointed and must re-adopt those still running (and destroy orphans).
-import type { CommandInfo, ContainerInfo, ContainerStatus, ResourceStatistics, TaskState, TaskStatusReason } from '../protocol/index.ts';
+import type { CommandInfo, ContainerInfo, ContainerStatus, Image, ResourceStatistics, TaskState, TaskStatusReason } from '../protocol/index.ts';
 import type { Resources } from '../common/resources/index.ts';
 import type { RunAs } from './run-as.ts';
+import type { ImagePruneResult } from './linux/linux.ts';
 
 /** What the agent asks a containerizer to run. */
 export type ContainerConfig = {
@@ -88,6 +89,11 @@ export interface Containerizer {
   status(containerId: string): Promise<ContainerStatus>;
   /** Ids of the containers currently known (running or terminating). */
   containers(): string[];
+  /**
+   * Image GC (PRUNE_IMAGES): removes stored images neither in `excluded` nor used by a live
+   * container, and the layers nothing uses any more. Absent: the containerizer keeps no images.
+   */
+  pruneImages?(excluded: readonly Image[]): Promise<ImagePruneResult>;
 }
 
 /** Thrown by usage/status/kill for an id the containerizer does not know. */

@@ -41,13 +41,18 @@ export class OverlayBackend implements ProvisionerBackend {
     await rm(scratch, { recursive: true, force: true });
   }
 
-  /** One conversion per layer at a time within this process; the disk cache serves the rest. */
+  /**
+   * One conversion per layer at a time within this process; the disk cache serves the rest. Only
+   * conversions in flight are remembered: image GC removes a layer with its view, and a layer
+   * pulled again must get a new view, not the path of the removed one.
+   */
   #view(layer: string): Promise<string> {
     let view = this.#views.get(layer);
     if (!view) {
       view = overlayView(layer);
       this.#views.set(layer, view);
-      view.catch(() => this.#views.delete(layer));
+      const forget = (): void => void this.#views.delete(layer);
+      view.then(forget, forget);
     }
     return view;
   }
