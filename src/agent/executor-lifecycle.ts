@@ -182,7 +182,16 @@ export class ExecutorLifecycle {
       executor.queuedTasks.delete(info.task_id.value);
       executor.launchedTasks.set(info.task_id.value, newTask(queued, framework.id, agentId, executor.isCommandExecutor ? undefined : executor.id));
     }
-    for (const status of unacknowledged.updates) this.#o.relay.fromExecutor(framework.id, executor, status);
+    // An update the framework acknowledged while the executor never heard of it (the agent went
+    // down between checkpointing the ACK and passing it on): the executor re-sends it, and is
+    // answered ACKNOWLEDGED below, as Mesos's agent does, or it would wait for it forever.
+    const acknowledged: TaskStatus[] = [];
+    for (const status of unacknowledged.updates) {
+      const result = this.#o.relay.fromExecutor(framework.id, executor, status);
+      if (result.kind === 'duplicate' && status.uuid !== undefined && this.#o.relay.manager.wasAcknowledged(framework.id, status.task_id.value, status.uuid)) {
+        acknowledged.push(status);
+      }
+    }
     if (this.#recovering.delete(executor)) this.#endTasksLostInRestart(framework, executor, unacknowledged.tasks);
     this.#log.info({ executor_id: executor.id, framework_id: framework.id, resubscribed }, 'executor subscribed');
     this.send(executor, {
@@ -194,6 +203,7 @@ export class ExecutorLifecycle {
         container_id: { value: executor.containerId },
       },
     });
+    for (const status of acknowledged) this.send(executor, { type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid! } });
     if (executor.timers.heartbeat) clock.clearInterval(executor.timers.heartbeat);
     executor.timers.heartbeat = clock.setInterval(() => this.send(executor, { type: 'HEARTBEAT' }), EXECUTOR_HEARTBEAT_INTERVAL_MS);
     if (executor.queuedTasks.size === 0 && executor.launchedTasks.size === 0 && executor.terminatedTasks.size === 0) {

@@ -150,5 +150,9 @@ test('manager: restore replays acknowledged updates as such and re-sends only th
   m.resume();
   assert.deepEqual(sent, [finished]);
   assert.equal(m.update(running).kind, 'duplicate', 'an executor re-sending an acknowledged update is not forwarded again');
+  assert.equal(m.wasAcknowledged('F', 'r', running.status.uuid!), true, 'so the agent can answer it ACKNOWLEDGED');
+  assert.equal(m.update(finished).kind, 'duplicate');
+  assert.equal(m.wasAcknowledged('F', 'r', finished.status.uuid!), false, 'still waiting for the framework');
+  assert.equal(m.wasAcknowledged('F', 'other', running.status.uuid!), false);
   assert.equal(m.acknowledge('F', 'r', finished.status.uuid!).kind, 'acknowledged');
 });

@@ -73,6 +73,11 @@ export class TaskUpdateStream {
     return this.pending.length === 1 ? { kind: 'forward' } : { kind: 'queued' };
   }
 
+  /** True when the framework acknowledged `uuid` (now or before an agent restart). */
+  wasAcknowledged(uuid: string): boolean {
+    return this.#acknowledged.has(uuid);
+  }
+
   acknowledge(uuid: string): AckResult {
     if (this.#acknowledged.has(uuid)) return { kind: 'duplicate' };
     const front = this.pending[0];
@@ -207,6 +212,14 @@ export class StatusUpdateManager {
         this.#streams.delete(key);
       }
     }
+  }
+
+  /**
+   * True when the framework acknowledged this update of the task (an executor that missed the
+   * ACKNOWLEDGED re-sends it when it subscribes again).
+   */
+  wasAcknowledged(frameworkId: string, taskId: string, uuid: string): boolean {
+    return this.#streams.get(streamKey(frameworkId, taskId))?.stream.wasAcknowledged(uuid) ?? false;
   }
 
   /** True when some task of the framework still has an unacknowledged update. */
