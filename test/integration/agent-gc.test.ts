@@ -1,8 +1,10 @@
-// Sandbox GC on a real agent (src/agent/gc.ts): with --gc_delay=1secs a finished command task's
-// sandbox stays browsable through /files, then is removed about a second after its executor
-// ended (and /files then answers 404), while a running task's sandbox stays. The disk watch is
-// pushed out to an hour so the real disk's usage cannot shorten the delay here; the shortening is
-// covered with a fake usage in src/agent/gc-policy.test.ts and src/agent/gc.test.ts.
+// Sandbox GC on a real agent (src/agent/gc.ts): with --gc_delay=3secs a finished command task's
+// sandbox stays browsable through /files, then is removed a few seconds after its executor ended
+// (and /files then answers 404), while a running task's sandbox stays. The delay is the window
+// the test has for its /state and /files requests once the task finished (a second is tight on
+// a loaded 2-core machine). The disk watch is pushed out to an hour so the real disk's usage
+// cannot shorten the delay here; the shortening is covered with a fake usage in
+// src/agent/gc-policy.test.ts and src/agent/gc.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ let cluster: Cluster;
 let fw: Framework;
 
 before(async () => {
-  cluster = await startCluster({ agentArgs: ['--gc_delay=1secs', '--disk_watch_interval=1hrs'] });
+  cluster = await startCluster({ agentArgs: ['--gc_delay=3secs', '--disk_watch_interval=1hrs'] });
   fw = await subscribe(cluster.masterUrl, frameworkInfo('agent-gc'));
 });
 
@@ -80,7 +82,7 @@ test('a finished task sandbox is browsable, then removed after --gc_delay; a run
   const latestPath = `/frameworks/${fw.id}/executors/gc-finished/runs/latest`;
   assert.equal((await browse(latestPath)).status, 200, 'the virtual latest path is attached before removal');
 
-  const removedAt = await waitFor(() => (existsSync(finishedDir) ? undefined : Date.now()), 10_000);
+  const removedAt = await waitFor(() => (existsSync(finishedDir) ? undefined : Date.now()), 15_000);
   assert.ok(removedAt, 'the finished sandbox was removed');
   assert.equal((await browse(finishedDir)).status, 404, '/files no longer serves a removed sandbox');
   assert.equal((await browse(latestPath)).status, 404, 'the virtual latest path is detached too');
@@ -96,7 +98,7 @@ test('a finished task sandbox is browsable, then removed after --gc_delay; a run
   assert.ok(existsSync(runningDir), 'a running task sandbox is never removed');
   assert.equal((await browse(runningDir)).status, 200);
   const { body: flags } = await getJson(`${cluster.agentUrl}/flags`);
-  assert.equal((flags.flags as Json).gc_delay, '1secs');
+  assert.equal((flags.flags as Json).gc_delay, '3secs');
 });
 
 test('sandboxes left on disk by an earlier agent are collected after a restart, aged by their mtime', async (t) => {

@@ -296,15 +296,26 @@ export function commandTask(taskId: string, agentId: string, command: string, re
   };
 }
 
+let releaseBarriers = 0;
+
 /**
  * SUPPRESS, then DECLINE (for an hour) every offer the framework was sent: afterwards it holds
  * nothing but its tasks, so a framework that subscribes next gets the rest of the cluster (an
  * ACCEPT with refuse_seconds 0 has the rest of an agent re-offered to whoever holds least, which
  * is this framework when it is alone). Offers already used or rescinded are ignored by the master.
+ * The framework gets no offers afterwards until it REVIVEs.
  */
 export async function releaseOffers(fw: Framework): Promise<void> {
   assert.equal((await fw.call('SUPPRESS')).status, 202);
+  // An OFFERS sent just before the SUPPRESS may still be on its way over the event stream (the
+  // 202 above comes on another connection). The stream is ordered: once the answer to this
+  // RECONCILE has arrived, so has every offer the master sent before it.
+  const barrier = `release-offers-barrier-${++releaseBarriers}`;
+  assert.equal((await fw.call('RECONCILE', { tasks: [{ task_id: { value: barrier } }] })).status, 202);
+  await nextUpdate(fw, barrier);
   const offerIds = fw.events.received.filter((e) => e.type === 'OFFERS').flatMap((e) => offersOf(e).map((o) => o.id));
+  // None of them can be used any more: a later firstOffer must not hand one out.
+  while (fw.events.tryTake((e) => e.type === 'OFFERS') !== undefined);
   if (offerIds.length === 0) return;
   const reply = await fw.call('DECLINE', { offer_ids: offerIds, filters: { refuse_seconds: 3600 } });
   assert.equal(reply.status, 202, reply.text);

@@ -84,6 +84,9 @@ describe('master: agents', () => {
       await launchTask(scheduler, agent, 'forgotten');
       agent.close();
       await until(() => master.master.agents.get(agent.agentId)?.status === 'disconnected');
+      // The rest of the agent may have been re-offered before it went (rescinded since): only an
+      // offer made after it is back counts below.
+      const earlier = new Set(scheduler.events.all());
       const back = await TestAgent.register(master.url, { agentId: agent.agentId, tasks: [reported(scheduler.frameworkId, 'kept', agent.agentId)] });
       try {
         const subscribed = back.events.all()[0];
@@ -98,7 +101,7 @@ describe('master: agents', () => {
         assert.equal(master.master.frameworks.get(scheduler.frameworkId)?.tasks.get('kept')?.state, 'TASK_RUNNING');
         assert.equal(master.master.agents.get(agent.agentId)?.status, 'connected');
         // Offers from the agent resume, minus what the kept task uses.
-        const offer = await scheduler.events.next('OFFERS', (e) => e.offers.offers!.some((o) => o.agent_id.value === agent.agentId), 3000);
+        const offer = await scheduler.events.next('OFFERS', (e) => !earlier.has(e) && e.offers.offers!.some((o) => o.agent_id.value === agent.agentId));
         const cpus = offer.offers.offers![0]!.resources!.find((r) => r.name === 'cpus')!.scalar!.value;
         assert.ok(cpus <= 3.5, `offered ${cpus} cpus while 0.5 are in use`);
       } finally {

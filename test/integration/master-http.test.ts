@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readJsonRecords } from '../../src/protocol/index.ts';
 import { startMaster, type RunningMaster } from '../../src/master/index.ts';
+import { until } from '../../src/master/testing/scenario.ts';
 import { TestScheduler } from '../../src/master/testing/test-scheduler.ts';
 
 describe('master: scheduler API status codes', () => {
@@ -90,7 +91,7 @@ describe('master: scheduler API status codes', () => {
     const s = await TestScheduler.subscribe(master.url, { user: 'u', name: 'gone-for-now', failover_timeout: 60 });
     s.close();
     const fw = master.master.frameworks.get(s.frameworkId)!;
-    for (let i = 0; i < 200 && fw.status === 'connected'; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => fw.status !== 'connected');
     await expect(await s.call({ type: 'REVIVE' }), 403, /Framework is not subscribed/);
   });
 

@@ -73,6 +73,11 @@ describe('master: launch path', () => {
   });
 });
 
+/** What is left of a `windowMs` window opened at `startedAt` (`performance.now()`), at least 0. */
+function msLeft(startedAt: number, windowMs: number): number {
+  return Math.max(0, windowMs - (performance.now() - startedAt));
+}
+
 describe('master: offers', () => {
   let master: RunningMaster;
   let agent: TestAgent;
@@ -89,19 +94,23 @@ describe('master: offers', () => {
     const scheduler = await TestScheduler.subscribe(master.url, { ...FRAMEWORK, name: 'decline' });
     try {
       const first = (await scheduler.events.next('OFFERS')).offers.offers![0]!;
-      await scheduler.mustCall({ type: 'DECLINE', decline: { offer_ids: [first.id], filters: { refuse_seconds: 1 } } });
+      // Taken before the call: the filter runs from when the master handles the DECLINE, which a
+      // loaded machine may answer well after that (timed after the reply, the offer could come
+      // back "early").
       const declinedAt = performance.now();
+      await scheduler.mustCall({ type: 'DECLINE', decline: { offer_ids: [first.id], filters: { refuse_seconds: 1 } } });
       // About 12 allocation cycles run in this window; none may offer the agent again.
-      assert.equal(await scheduler.events.arrivesWithin('OFFERS', 600), false, 'the agent was re-offered before the filter expired');
+      assert.equal(await scheduler.events.arrivesWithin('OFFERS', msLeft(declinedAt, 600)), false, 'the agent was re-offered before the filter expired');
       const again = (await scheduler.events.next('OFFERS', () => true, 3000)).offers.offers![0]!;
       assert.ok(performance.now() - declinedAt >= 950, 're-offered only after refuse_seconds');
       assert.notEqual(again.id.value, first.id.value);
       // A LAUNCH of no tasks is a decline too.
+      const launchedAt = performance.now();
       await scheduler.mustCall({
         type: 'ACCEPT',
         accept: { offer_ids: [again.id], operations: [{ type: 'LAUNCH', launch: {} }], filters: { refuse_seconds: 1 } },
       });
-      assert.equal(await scheduler.events.arrivesWithin('OFFERS', 400), false, 'an empty LAUNCH declines with the filters');
+      assert.equal(await scheduler.events.arrivesWithin('OFFERS', msLeft(launchedAt, 400)), false, 'an empty LAUNCH declines with the filters');
       await scheduler.mustCall({ type: 'TEARDOWN' });
     } finally {
       scheduler.close();

@@ -98,6 +98,8 @@ function scalar(offer: Json, name: string): number {
  * recovered; it is declined.
  */
 async function freshOffer(): Promise<Json> {
+  // runTasks (agent-recovery-support.ts) leaves the framework suppressed, the agent declined.
+  assert.equal((await fw.call('REVIVE')).status, 202);
   for (;;) {
     const offer = await firstOffer(fw, 30_000);
     const rescinded = fw.events.received.some((e) => e.type === 'RESCIND' && idOf((e.rescind as Json).offer_id) === idOf(offer.id));
