@@ -226,7 +226,7 @@ function reports(agents: number, running: { frameworks: number; tasks: number },
 
 function simCluster(url: string, agents: number, extra: Partial<ConstructorParameters<typeof SimCluster>[0]> = {}): SimCluster {
   return new SimCluster({
-    masterUrl: url, agents, registerConcurrency: STORM_CONCURRENCY, callSockets: 64,
+    masterUrl: url, agents, registerConcurrency: STORM_CONCURRENCY, callSockets: Number(process.env.AGORA_BENCH_CALL_SOCKETS ?? 64),
     // ~28k ephemeral ports per local address: 40k streams need more than 127.0.0.1's.
     ...(agents > 20_000 && new URL(url).hostname === '127.0.0.1' && { localAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'] }),
     resources: [

@@ -122,13 +122,15 @@ export class SimFramework {
 
   #onOffers(offers: readonly Offer[]): void {
     const { shape } = this.demand;
+    // Declined together, in one DECLINE per OFFERS event, as a framework does with v1's list of offer ids.
+    const declined: Offer['id'][] = [];
     for (const offer of offers) {
       this.stats.offers++;
       const free = scalars(offer.resources ?? []);
       const fit = Math.min(this.#pending, this.demand.maxTasksPerOffer, Math.floor(free.cpus / shape.cpus + 1e-9), Math.floor(free.mem / shape.mem + 1e-9));
       if (fit <= 0) {
         this.stats.declined++;
-        this.client.decline([offer.id], { refuseSeconds: this.demand.declineSeconds }).catch(() => this.stats.callErrors++);
+        declined.push(offer.id);
         continue;
       }
       const role = offer.allocation_info?.role ?? this.demand.role;
@@ -150,6 +152,7 @@ export class SimFramework {
       this.stats.launched += fit;
       this.client.launch([offer.id], tasks, { refuseSeconds: 0 }).catch(() => this.stats.callErrors++);
     }
+    if (declined.length > 0) this.client.decline(declined, { refuseSeconds: this.demand.declineSeconds }).catch(() => this.stats.callErrors++);
     if (this.#pending === 0 && this.demand.suppressWhenIdle && !this.#suppressed) {
       this.#suppressed = true;
       this.client.suppress().catch(() => this.stats.callErrors++);
