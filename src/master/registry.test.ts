@@ -2,6 +2,7 @@
 // surviving a reopen, refusing a corrupt or foreign file, and locking out a second opener.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -187,5 +188,55 @@ test('sqlite: an empty, truncated, foreign or locked file fails the open with a 
       assert.throws(() => new SqliteRegistry(join(dir, 'held.db')), (err: Error) => err instanceof RegistryUnreadableError && /locked/.test(err.message));
     } finally {
       await held.close();
+    }
+  }));
+
+test('sqlite: a task\'s later writes update its record only and survive a reopen; a format-1 file is converted at open', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'registry.db');
+    let r = new SqliteRegistry(path);
+    const first = task('f1', 't1');
+    r.putTask(first);
+    // Later states of the same task share its TaskInfo object: the info column is not rewritten.
+    r.putTask({ ...first, state: 'TASK_RUNNING', statusUpdateUuid: 'u1', statusUpdateState: 'TASK_RUNNING' });
+    r.putTask({ ...first, state: 'TASK_FINISHED', statusUpdateUuid: 'u2', statusUpdateState: 'TASK_FINISHED' });
+    // A new TaskInfo (or another agent) writes the whole row.
+    r.putTask({ ...task('f1', 't2'), agentId: 'a1' });
+    r.putTask({ ...task('f1', 't2'), agentId: 'a2' });
+    await r.close();
+    r = new SqliteRegistry(path);
+    try {
+      const byId = new Map(r.tasks().map((t) => [t.taskId, t]));
+      assert.deepEqual(byId.get('t1'), { ...first, state: 'TASK_FINISHED', statusUpdateUuid: 'u2', statusUpdateState: 'TASK_FINISHED' });
+      assert.equal(byId.get('t2')?.agentId, 'a2');
+      assert.deepEqual(byId.get('t2')?.info, task('f1', 't2').info);
+    } finally {
+      await r.close();
+    }
+
+    // A registry written by the first format: one JSON record per task.
+    const old = join(dir, 'format1.db');
+    const db = new DatabaseSync(old);
+    db.exec(`PRAGMA journal_mode=WAL;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      CREATE TABLE agents (id TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER, info TEXT NOT NULL) STRICT;
+      CREATE TABLE frameworks (id TEXT PRIMARY KEY, state TEXT NOT NULL, record TEXT NOT NULL) STRICT;
+      CREATE TABLE tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL, agent_id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (framework_id, task_id)) STRICT;`);
+    db.prepare('INSERT INTO meta VALUES (?, ?)').run('format', 'agora-registry-1');
+    const legacy = { ...task('f9', 'old'), state: 'TASK_RUNNING' as const, statusUpdateUuid: 'x' };
+    db.prepare('INSERT INTO tasks VALUES (?, ?, ?, ?)').run('f9', 'old', 'a1', JSON.stringify(legacy));
+    db.close();
+    r = new SqliteRegistry(old);
+    try {
+      assert.deepEqual(r.tasks(), [legacy]);
+      r.putTask({ ...r.tasks()[0]!, state: 'TASK_KILLED' });
+    } finally {
+      await r.close();
+    }
+    r = new SqliteRegistry(old);
+    try {
+      assert.equal(r.tasks()[0]?.state, 'TASK_KILLED', 'converted once, and written in the new format since');
+    } finally {
+      await r.close();
     }
   }));

@@ -172,6 +172,11 @@ export class InMemoryRegistry implements MasterRegistry {
     return [...this.#tasks.values()];
   }
 
+  /** One task's stored record, if any. */
+  task(frameworkId: string, taskId: string): RegistryTask | undefined {
+    return this.#tasks.get(taskKey(frameworkId, taskId));
+  }
+
   putTask(task: RegistryTask): void {
     this.#tasks.set(taskKey(task.frameworkId, task.taskId), task);
   }

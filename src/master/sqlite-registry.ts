@@ -46,17 +46,25 @@ import {
 } from './registry-writer.ts';
 
 export const REGISTRY_FILE_NAME = 'registry.db';
-const FORMAT = 'agora-registry-1';
+// Format 2 keeps a task's TaskInfo (written once, when the task is stored) apart from the rest of
+// its record (state, latest status, pending update: rewritten on every change), so the four or
+// five writes of a task's life after the first carry ~200 bytes instead of the whole TaskInfo.
+// Format 1 (one `record` column holding both) is converted when it is opened.
+const FORMAT = 'agora-registry-2';
+const FORMAT_1 = 'agora-registry-1';
+
+const TASKS_TABLE = `
+CREATE TABLE tasks (
+  framework_id TEXT NOT NULL, task_id TEXT NOT NULL, agent_id TEXT NOT NULL, info TEXT NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (framework_id, task_id)
+) STRICT;
+`;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE agents (id TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER, info TEXT NOT NULL) STRICT;
 CREATE TABLE frameworks (id TEXT PRIMARY KEY, state TEXT NOT NULL, record TEXT NOT NULL) STRICT;
-CREATE TABLE tasks (
-  framework_id TEXT NOT NULL, task_id TEXT NOT NULL, agent_id TEXT NOT NULL, record TEXT NOT NULL,
-  PRIMARY KEY (framework_id, task_id)
-) STRICT;
-`;
+${TASKS_TABLE}`;
 
 /** The registry file could not be opened or read; the message names the file. */
 export class RegistryUnreadableError extends Error {
@@ -93,12 +101,31 @@ function load(db: DatabaseSync): InMemoryRegistry {
   for (const row of db.prepare('SELECT record FROM frameworks').all() as { record: string }[]) {
     cache.putFramework(JSON.parse(row.record) as RegistryFramework);
   }
-  for (const row of db.prepare('SELECT record FROM tasks').all() as { record: string }[]) {
-    cache.putTask(JSON.parse(row.record) as RegistryTask);
+  for (const row of db.prepare('SELECT info, record FROM tasks').all() as { info: string; record: string }[]) {
+    cache.putTask({ ...(JSON.parse(row.record) as Omit<RegistryTask, 'info'>), info: JSON.parse(row.info) as RegistryTask['info'] });
   }
   const counters = readMeta(db, 'counters');
   if (counters !== undefined) cache.saveIdCounters(JSON.parse(counters) as IdCounters);
   return cache;
+}
+
+/** Converts a format-1 file in place, in one transaction: each task row's record is split in two. */
+function upgradeFromFormat1(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const rows = db.prepare('SELECT framework_id, task_id, agent_id, record FROM tasks').all() as { framework_id: string; task_id: string; agent_id: string; record: string }[];
+    db.exec(`DROP TABLE tasks; ${TASKS_TABLE}`);
+    const insert = db.prepare('INSERT INTO tasks (framework_id, task_id, agent_id, info, record) VALUES (?, ?, ?, ?, ?)');
+    for (const row of rows) {
+      const { info, ...rest } = JSON.parse(row.record) as RegistryTask;
+      insert.run(row.framework_id, row.task_id, row.agent_id, JSON.stringify(info), JSON.stringify(rest));
+    }
+    db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(FORMAT, 'format');
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw new Error(`converting the registry from ${FORMAT_1} to ${FORMAT} failed (the file is unchanged): ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Starts the writer thread and waits until it holds the file (or says why it cannot). */
@@ -162,7 +189,8 @@ export class SqliteRegistry implements MasterRegistry {
         const check = db.prepare('PRAGMA quick_check').get() as { quick_check?: string } | undefined;
         if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`);
         const format = readMeta(db, 'format');
-        if (format !== FORMAT) throw new Error(format === undefined ? 'not an Agora registry' : `unknown format ${format}`);
+        if (format === FORMAT_1) upgradeFromFormat1(db);
+        else if (format !== FORMAT) throw new Error(format === undefined ? 'not an Agora registry' : `unknown format ${format}`);
       }
       this.#cache = load(db);
     } catch (err) {
@@ -338,10 +366,15 @@ export class SqliteRegistry implements MasterRegistry {
   }
 
   putTask(task: RegistryTask): void {
-    this.#write(
-      [['putTask', task.frameworkId, task.taskId, task.agentId, JSON.stringify(task)]],
-      () => this.#cache.putTask(task),
-    );
+    const { info, ...rest } = task;
+    const record = JSON.stringify(rest);
+    const stored = this.#cache.task(task.frameworkId, task.taskId);
+    // The same TaskInfo object on the same agent: only the changing part is written.
+    const op: RegistryOp =
+      stored !== undefined && stored.info === info && stored.agentId === task.agentId
+        ? ['putTaskRecord', record, task.frameworkId, task.taskId]
+        : ['putTask', task.frameworkId, task.taskId, task.agentId, JSON.stringify(info), record];
+    this.#write([op], () => this.#cache.putTask(task));
   }
 
   removeTask(frameworkId: string, taskId: string): void {
