@@ -45,8 +45,9 @@ import {
   SubscriptionLostError,
 } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-import { firstErrorMessage, postJson } from './http.ts';
-import { resolveRedirect, schedulerUrl } from './leader.ts';
+import { CallTransport, firstErrorMessage, followRedirects, postJson } from './http.ts';
+import type { CallAnswer, RedirectTransport } from './http.ts';
+import { schedulerUrl } from './leader.ts';
 
 export type SchedulerClientOptions = {
   /** One or more masters (`host:port` or URLs); any of them redirects to the leader. */
@@ -134,6 +135,8 @@ export class SchedulerClient {
   #watchdog: TimerHandle | undefined;
   #reconnectTimer: TimerHandle | undefined;
   #closeError: AgoraError | undefined;
+  /** Keep-alive sockets for the calls; SUBSCRIBE has a connection of its own (fetch). */
+  readonly #calls = new CallTransport();
   #firstSubscribed: { resolve: (s: SubscribedEvent) => void; reject: (e: unknown) => void } | undefined;
 
   readonly #listeners = new Map<SchedulerEventType | '*', Set<Listener>>();
@@ -237,7 +240,7 @@ export class SchedulerClient {
     const body = JSON.stringify(encodeSchedulerCall(subscribeCall(info, this.#subscribeOptions)));
     let response: Response;
     try {
-      response = await this.#post(body, {}, controller.signal);
+      response = await this.#postSubscribe(body, controller.signal);
     } catch (err) {
       if (generation !== this.#generation) return;
       // The master we tried is unreachable: next time ask another one for the leader.
@@ -413,23 +416,28 @@ export class SchedulerClient {
   }
 
   /**
-   * POSTs `body` to the leader (or a configured master), following 307s to the leader. A request
+   * Sends a request to the leader (or a configured master) through `transport`, following
+   * 307/308s to the leader and remembering it.
+   */
+  #toLeader<A extends { status: number }>(transport: RedirectTransport<A>): Promise<A> {
+    return followRedirects(this.#currentUrl(), transport, this.#maxRedirects, (next) => {
+      this.#log.info({ leader: next.href }, 'following the redirect to the leading master');
+      this.#leader = next;
+    });
+  }
+
+  /**
+   * POSTs SUBSCRIBE to the leader over fetch; the response body is the event stream. A request
    * that cannot be sent, or gets no answer within `requestTimeoutMs`, throws
    * SchedulerUnreachableError; one cancelled through `signal` throws the abort error.
    */
-  async #post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    let url = this.#currentUrl();
-    for (let hop = 0; ; hop++) {
-      const response = await postJson(url, body, { headers: { ...this.#headers, ...headers }, signal, timeoutMs: this.#requestTimeoutMs, clock: this.#clock });
-      if (response.status !== 307 && response.status !== 308) return response;
-      const next = resolveRedirect(response.headers.get('Location'), url);
-      await response.arrayBuffer().catch(() => undefined);
-      if (next === undefined) throw new SchedulerHttpError(response.status, 'the master redirected without a usable Location');
-      if (hop >= this.#maxRedirects) throw new SchedulerHttpError(response.status, `more than ${this.#maxRedirects} redirects`);
-      this.#log.info({ leader: next.href }, 'following the redirect to the leading master');
-      this.#leader = next;
-      url = next;
-    }
+  #postSubscribe(body: string, signal: AbortSignal): Promise<Response> {
+    const options = { headers: this.#headers, signal, timeoutMs: this.#requestTimeoutMs, clock: this.#clock };
+    return this.#toLeader({
+      request: (url) => postJson(url, body, options),
+      locationOf: (response) => response.headers.get('Location'),
+      discard: (response) => response.arrayBuffer().then(() => undefined, () => undefined),
+    });
   }
 
   async #send(call: SchedulerCall): Promise<void> {
@@ -437,21 +445,34 @@ export class SchedulerClient {
     const streamId = this.#streamId;
     if (streamId === undefined || this.#state !== 'subscribed') throw new NotSubscribedError(`cannot send ${call.type}: the framework is not subscribed`);
     const body = JSON.stringify(encodeSchedulerCall(call));
+    const options = { headers: { ...this.#headers, 'Mesos-Stream-Id': streamId }, timeoutMs: this.#requestTimeoutMs, clock: this.#clock };
+    const post = (url: URL): Promise<CallAnswer> => {
+      // close() destroyed the sockets: a redirect or retry after it must not open new ones.
+      if (this.#isClosed()) throw new ClientClosedError();
+      return this.#calls.post(url, body, options);
+    };
     for (let attempt = 0; ; attempt++) {
-      const response = await this.#post(body, { 'Mesos-Stream-Id': streamId });
-      if (response.status === 202 || response.status === 200) {
-        // Read to the end, not cancelled: a cancelled body makes undici close the connection,
-        // and every call then paid for a new connection (and client) of its own.
-        await response.arrayBuffer().catch(() => undefined);
-        return;
+      let answer: CallAnswer;
+      try {
+        // The body of a redirect is already read in full: nothing to discard.
+        answer = await this.#toLeader({ request: post, locationOf: (a) => a.location, discard: async () => {} });
+      } catch (err) {
+        // A call cut off by close() reports the close, not the broken socket.
+        if (this.#isClosed() && !(err instanceof ClientClosedError)) throw new ClientClosedError();
+        throw err;
       }
-      const text = await response.text().catch(() => '');
-      if (response.status === 503 && attempt < this.#callRetries) {
+      if (answer.status === 202 || answer.status === 200) return;
+      if (answer.status === 503 && attempt < this.#callRetries) {
         await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, backoffDelay(attempt, CALL_RETRY_BACKOFF, this.#random())));
         continue;
       }
-      throw errorForResponse(response.status, text, { call: call.type });
+      throw errorForResponse(answer.status, answer.body, { call: call.type });
     }
+  }
+
+  /** A method, not `this.#state === 'closed'`: the state changes while a call awaits. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
   }
 
   #requireFrameworkId(): string {
@@ -561,5 +582,6 @@ export class SchedulerClient {
     this.#queues.clear();
     this.#firstSubscribed?.reject(error ?? new ClientClosedError());
     this.#firstSubscribed = undefined;
+    this.#calls.destroy();
   }
 }

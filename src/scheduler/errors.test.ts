@@ -14,6 +14,14 @@ test('describeNetworkFailure names the socket error that fetch() hides in `cause
   assert.equal(describeNetworkFailure(undefined), 'undefined');
 });
 
+test('describeNetworkFailure names the socket error node:http reports directly in `code`', () => {
+  const socketError = (code: string, message: string) => Object.assign(new Error(message), { code });
+  assert.equal(describeNetworkFailure(socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')), 'connection refused');
+  assert.equal(describeNetworkFailure(socketError('ECONNRESET', 'socket hang up')), 'connection reset');
+  assert.equal(describeNetworkFailure(socketError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN m1')), 'host not found');
+  assert.equal(describeNetworkFailure(socketError('ETIMEDOUT', 'connect ETIMEDOUT')), 'connection timed out');
+});
+
 test('errorForResponse maps the status to the class', () => {
   assert.ok(errorForResponse(400, 'bad') instanceof SchedulerCallError);
   const unavailable = errorForResponse(503, '');

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/common/clock.ts';
 import { newStatusUuid } from '../../src/common/ids.ts';
 import { decodeSchedulerCall, encodeRecord, encodeSchedulerEvent, formatDecodeErrors } from '../../src/protocol/index.ts';
 import type { SchedulerEvent, ValidSchedulerCall, ValidSchedulerEvent } from '../../src/protocol/index.ts';
-import { SchedulerCallError, SchedulerClient, SubscriptionError } from '../../src/scheduler/index.ts';
+import { SchedulerCallError, SchedulerClient, SchedulerHttpError, SchedulerUnavailableError, SubscriptionError } from '../../src/scheduler/index.ts';
 import { waitFor } from '../helpers/process.ts';
 
 type RecordedCall = { call: ValidSchedulerCall; headers: IncomingHttpHeaders; path: string };
@@ -223,6 +223,36 @@ test('503 "No leader elected" is retried with backoff until a leader answers', a
   const c = client({ master: m.hostPort });
   await c.subscribe(FRAMEWORK);
   assert.equal(m.requests, 3);
+});
+
+test('calls: a 503 is retried callRetries times, then fails with the master text', async () => {
+  const m = await master();
+  const c = client({ master: m.hostPort, callRetries: 1 });
+  await c.subscribe(FRAMEWORK);
+  m.unavailableFor = 1;
+  await c.revive();
+  assert.equal(m.callsOf('REVIVE').length, 1, 'the retry got through');
+  m.unavailableFor = 2;
+  const before = m.requests;
+  await assert.rejects(c.suppress(), (err: unknown) => err instanceof SchedulerUnavailableError && err.message === 'No leader elected' && err.details['call'] === 'SUPPRESS');
+  assert.equal(m.requests - before, 2, 'one try and one retry');
+});
+
+test('calls follow a 307 to a new leader, and give up after maxRedirects', async () => {
+  const m = await master();
+  const other = await master();
+  const c = client({ master: m.hostPort, maxRedirects: 2 });
+  await c.subscribe(FRAMEWORK);
+  // The leader moved: the call is redirected there (which does not know the framework: 400).
+  m.redirectTo = other;
+  await assert.rejects(c.revive(), (err: unknown) => err instanceof SchedulerCallError && err.message === 'Framework cannot be found');
+  assert.equal(c.leader?.href, `http://${other.hostPort}/api/v1/scheduler`);
+  assert.equal(other.requests, 1);
+  // A redirect loop ends after maxRedirects hops.
+  other.redirectTo = other;
+  const before = other.requests;
+  await assert.rejects(c.revive(), (err: unknown) => err instanceof SchedulerHttpError && err.message === 'more than 2 redirects');
+  assert.equal(other.requests - before, 3);
 });
 
 test('after the stream breaks the client re-subscribes with the framework id it got', async () => {
