@@ -33,6 +33,10 @@ class RecordingRegistry extends InMemoryRegistry {
     return this.#outstanding;
   }
 
+  get heldCommits(): number {
+    return this.#held.length;
+  }
+
   /** Settles the oldest held commit (rejected with `error` when given). */
   release(error?: Error): void {
     const commit = this.#held.shift();
@@ -126,7 +130,8 @@ test('while the registry writes a commit, the next calls are applied; each is an
     registry.release();
     await first;
     assert.deepEqual(answered, ['first']);
-    registry.release();
+    // All that is held (a timer tick may have made a commit of its own meanwhile).
+    while (registry.heldCommits > 0) registry.release();
     await second;
     assert.deepEqual(answered, ['first', 'second']);
 
@@ -197,5 +202,30 @@ test('status updates and acknowledgements: written and committed before anything
   } finally {
     scheduler.close();
     agent.close();
+  }
+});
+
+test('while a commit is pending, what the master says outside a transaction waits behind it: events leave in the order they were made', async () => {
+  const scheduler = await TestScheduler.subscribe(url, { user: 'u', name: 'ordering', roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }] });
+  const m = running.master;
+  const fw = m.frameworks.get(scheduler.frameworkId)!;
+  const message = (data: string) => ({ type: 'MESSAGE' as const, message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: Buffer.from(data).toString('base64') } });
+  const said = (): string[] =>
+    scheduler.events.all().flatMap((e) => (e.type === 'MESSAGE' ? [Buffer.from(e.message.data, 'base64').toString()] : []));
+  registry.holdCommits = true;
+  try {
+    m.transaction(() => m.sendToFramework(fw, message('in the transaction')));
+    assert.equal(m.sendToFramework(fw, message('after it, outside any transaction')), true);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(said(), [], 'nothing leaves before the commit is durable');
+    // Timer ticks (heartbeats, allocation) meanwhile made commits of their own: all are released.
+    registry.holdCommits = false;
+    while (registry.heldCommits > 0) registry.release();
+    await m.whenDurable();
+    await scheduler.events.next('MESSAGE', (e) => Buffer.from(e.message.data, 'base64').toString().startsWith('after'));
+    assert.deepEqual(said(), ['in the transaction', 'after it, outside any transaction']);
+  } finally {
+    registry.holdCommits = false;
+    scheduler.close();
   }
 });
