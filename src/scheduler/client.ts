@@ -582,6 +582,9 @@ export class SchedulerClient {
     this.#queues.clear();
     this.#firstSubscribed?.reject(error ?? new ClientClosedError());
     this.#firstSubscribed = undefined;
-    this.#calls.destroy();
+    // Closed by the user: calls in flight are cut off. Ended by the master (ERROR, the stream
+    // refused): calls already sent keep their answer — the TEARDOWN that ended it among them.
+    if (error === undefined) this.#calls.destroy();
+    else this.#calls.destroyWhenIdle();
   }
 }

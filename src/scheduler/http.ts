@@ -100,6 +100,10 @@ export type CallOptions = {
 export class CallTransport {
   #http: HttpAgent | undefined;
   #https: HttpsAgent | undefined;
+  /** Calls whose answer has not settled yet. */
+  #inFlight = 0;
+  /** Set by destroyWhenIdle(): the sockets go once the last call in flight settles. */
+  #closing = false;
 
   /**
    * POSTs a JSON `body` to `url` without following redirects and reads the answer to its end (so
@@ -109,7 +113,12 @@ export class CallTransport {
    */
   post(url: URL, body: string, options: CallOptions): Promise<CallAnswer> {
     const { timeoutMs, clock } = options;
-    return new Promise<CallAnswer>((resolve, reject) => {
+    this.#inFlight++;
+    const settledCall = (): void => {
+      this.#inFlight--;
+      if (this.#closing && this.#inFlight === 0) this.destroy();
+    };
+    const answer = new Promise<CallAnswer>((resolve, reject) => {
       const headers = { 'Content-Type': 'application/json', Accept: 'application/json', ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) };
       let req: ClientRequest;
       let settled = false;
@@ -151,9 +160,21 @@ export class CallTransport {
       req.on('error', (err) => fail(describeNetworkFailure(err), err));
       req.end(body);
     });
+    answer.then(settledCall, settledCall);
+    return answer;
+  }
+
+  /**
+   * Closes the sockets once the calls in flight have their answers (the master ended the
+   * subscription: a TEARDOWN whose stream the master closed first must still get its 202).
+   */
+  destroyWhenIdle(): void {
+    if (this.#inFlight === 0) this.destroy();
+    else this.#closing = true;
   }
 
   destroy(): void {
+    this.#closing = false;
     this.#http?.destroy();
     this.#https?.destroy();
     this.#http = this.#https = undefined;

@@ -170,3 +170,20 @@ test('close() ends calls in flight with ClientClosedError and closes their conne
   // Nothing is left open: neither the call's socket, the idle pool, nor the event stream.
   await waitFor(() => r.openSockets === 0);
 });
+
+test('TEARDOWN resolves although the master ends the subscription before it answers; the framework is gone', async () => {
+  // The master closes the framework's stream in the same transaction as the teardown, and that
+  // close leaves before the 202: the client must not cut off the call it is waiting for.
+  for (const reconnect of [false, true]) {
+    const client = new SchedulerClient({ master: `127.0.0.1:${running.port}`, reconnect });
+    try {
+      await client.subscribe(FRAMEWORK);
+      const id = client.frameworkId!;
+      await client.teardown();
+      assert.equal(running.master.frameworks.has(id), false, 'removed');
+      assert.ok(running.master.completedFrameworks.some((f) => f.id === id));
+    } finally {
+      client.close();
+    }
+  }
+});
