@@ -55,6 +55,7 @@ test("agora run -- sh -c 'echo hi; exit 3' prints hi and exits 3", async () => {
   // The executor's own lines in the sandbox stderr are short glog-style lines, not JSON.
   assert.match(r.err, /^I\d{4} [\d:.]+ \d+ command-executor\] launching task task_id=hi\.[0-9a-f]{8}$/m);
   assert.doesNotMatch(r.err, /^\{/m);
+  assert.doesNotMatch(r.err, /could not tear down/, 'the framework is torn down cleanly');
   failedTaskId = /launched task (\S+)/.exec(r.err)?.[1] ?? '';
   assert.match(failedTaskId, /^hi\.[0-9a-f]{8}$/);
 });
