@@ -85,6 +85,9 @@ export class FileServer {
     const send = (): void => {
       const stream = createReadStream(file);
       stream.on('data', (chunk) => (this.bytesSent += chunk.length));
+      // The file may be gone by then (a test that released a held request and removed its
+      // files): the response is cut off, the server goes on.
+      stream.on('error', () => res.destroy());
       stream.pipe(res);
     };
     if (behaviour?.kind === 'hold') {
