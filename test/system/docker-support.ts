@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importBusyboxImage, startDockerd, type Dockerd } from '../helpers/dockerd.ts';
-import { startCluster, type Cluster, type Json } from '../integration/conformance-support.ts';
+import { commandTask, startCluster, type Cluster, type Json } from '../integration/conformance-support.ts';
 import { findFiles } from '../integration/agent-recovery-support.ts';
 
 /** Plain busybox, no default command. */
@@ -47,13 +47,7 @@ export type DockerTaskOptions = {
 /** A TaskInfo running in a Docker container on the HOST network. */
 export function dockerTask(taskId: string, agentId: string, o: DockerTaskOptions = {}): Json {
   const task: Json = {
-    name: taskId,
-    task_id: { value: taskId },
-    agent_id: { value: agentId },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: o.cpus ?? 0.1 }, allocation_info: { role: '*' } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: o.mem ?? 64 }, allocation_info: { role: '*' } },
-    ],
+    ...commandTask(taskId, agentId, '', { cpus: o.cpus, mem: o.mem ?? 64 }),
     command: o.command ?? {},
     container: { type: 'DOCKER', docker: { image: o.image ?? IMAGE, network: 'HOST', ...o.docker } },
   };

@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commandTask } from '../integration/conformance-support.ts';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox';
 
@@ -85,13 +86,7 @@ export type ImageTaskOptions = {
 /** A command TaskInfo whose container is the Mesos containerizer with an image. */
 export function imageTask(taskId: string, agentId: string, o: ImageTaskOptions = {}): Record<string, unknown> {
   return {
-    name: taskId,
-    task_id: { value: taskId },
-    agent_id: { value: agentId },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: o.cpus ?? 0.1 }, allocation_info: { role: '*' } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: o.mem ?? 64 }, allocation_info: { role: '*' } },
-    ],
+    ...commandTask(taskId, agentId, '', { cpus: o.cpus, mem: o.mem ?? 64 }),
     command: o.command ?? { shell: false },
     container: { type: 'MESOS', mesos: { image: o.image ?? { type: 'DOCKER', docker: { name: 'busybox:1' } } } },
   };
