@@ -114,6 +114,22 @@ export class AgentExecutorApiDouble {
 
 export type RunningExecutor = { child: ChildProcess; sandbox: string; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
 
+/** The Mesos environment the agent gives a command executor talking to `agent` with sandbox `sandbox`. */
+export function commandExecutorEnv(agent: AgentExecutorApiDouble, executorId: string, sandbox: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
+    MESOS_EXECUTOR_ID: executorId,
+    MESOS_SLAVE_ID: 'S0',
+    MESOS_AGENT_ENDPOINT: agent.endpoint,
+    MESOS_DIRECTORY: sandbox,
+    MESOS_SANDBOX: sandbox,
+    MESOS_CHECKPOINT: '0',
+    MESOS_HTTP_COMMAND_EXECUTOR: '1',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
+  };
+}
+
 /**
  * Starts the real command executor against `agent` with a fresh sandbox. Returns the handle and
  * a cleanup that kills it (if still running) and removes the sandbox.
@@ -123,19 +139,7 @@ export function startCommandExecutor(agent: AgentExecutorApiDouble, executorId: 
   const child = spawn(process.execPath, [COMMAND_EXECUTOR_MAIN], {
     cwd: sandbox.path,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
-      MESOS_EXECUTOR_ID: executorId,
-      MESOS_SLAVE_ID: 'S0',
-      MESOS_AGENT_ENDPOINT: agent.endpoint,
-      MESOS_DIRECTORY: sandbox.path,
-      MESOS_SANDBOX: sandbox.path,
-      MESOS_CHECKPOINT: '0',
-      MESOS_HTTP_COMMAND_EXECUTOR: '1',
-      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
-      ...env,
-    },
+    env: { ...commandExecutorEnv(agent, executorId, sandbox.path), ...env },
   });
   let stdout = '';
   let stderr = '';

@@ -11,7 +11,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { READY_BYTE, encodeHandOver } from '../../src/common/oci/ready.ts';
-import { AgentExecutorApiDouble, COMMAND_EXECUTOR_MAIN, FRAMEWORK_ID, launchEvent } from '../helpers/agent-executor-double.ts';
+import { AgentExecutorApiDouble, COMMAND_EXECUTOR_MAIN, commandExecutorEnv, launchEvent } from '../helpers/agent-executor-double.ts';
 import { tempDir } from '../helpers/process.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -50,19 +50,7 @@ test('a warm executor handed its container runs the task with that environment, 
     launchEvent({ command: { shell: true, value: 'echo hi; echo "$FROM_AGENT $FOO $MESOS_TASK_ID"; pwd; echo oops >&2; [ -z "$AGORA_WARM_EXECUTOR" ]', environment: { variables: [{ name: 'FOO', type: 'VALUE', value: 'bar' }] } } }, 'warm-1'),
   ]);
   const warm = startWarm();
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    FROM_AGENT: 'agent-env',
-    MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
-    MESOS_EXECUTOR_ID: 'warm-1',
-    MESOS_SLAVE_ID: 'S0',
-    MESOS_AGENT_ENDPOINT: agent.endpoint,
-    MESOS_DIRECTORY: sandbox.path,
-    MESOS_SANDBOX: sandbox.path,
-    MESOS_CHECKPOINT: '0',
-    MESOS_HTTP_COMMAND_EXECUTOR: '1',
-    AGORA_CONTAINER_READY_FD: '3',
-  };
+  const env = { ...commandExecutorEnv(agent, 'warm-1', sandbox.path), FROM_AGENT: 'agent-env', AGORA_CONTAINER_READY_FD: '3' };
   // Hand-over and ready byte in one write: the executor must not lose the byte behind the line.
   warm.pipe.end(encodeHandOver({ env, cwd: sandbox.path, stdout: join(sandbox.path, 'stdout'), stderr: join(sandbox.path, 'stderr') }) + READY_BYTE);
   assert.equal(await warm.exited, 0, warm.output());
