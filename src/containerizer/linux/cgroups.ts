@@ -171,6 +171,23 @@ export function statisticsFiles(version: CgroupVersion, controllers: readonly Co
   return out;
 }
 
+type MemoryStatField = 'mem_rss_bytes' | 'mem_anon_bytes' | 'mem_cache_bytes' | 'mem_file_bytes' | 'mem_mapped_file_bytes' | 'mem_swap_bytes' | 'mem_unevictable_bytes';
+
+/** The memory.stat key each ResourceStatistics field is read from, per cgroup version (v2 has no swap line). */
+const MEMORY_STAT_FIELDS: Record<CgroupVersion, readonly (readonly [MemoryStatField, string])[]> = {
+  v1: [
+    ['mem_rss_bytes', 'total_rss'], ['mem_anon_bytes', 'total_rss'], ['mem_cache_bytes', 'total_cache'], ['mem_file_bytes', 'total_cache'],
+    ['mem_mapped_file_bytes', 'total_mapped_file'], ['mem_swap_bytes', 'total_swap'], ['mem_unevictable_bytes', 'total_unevictable'],
+  ],
+  v2: [
+    ['mem_rss_bytes', 'anon'], ['mem_anon_bytes', 'anon'], ['mem_cache_bytes', 'file'], ['mem_file_bytes', 'file'],
+    ['mem_mapped_file_bytes', 'file_mapped'], ['mem_unevictable_bytes', 'unevictable'],
+  ],
+};
+const MEMORY_TOTAL_FILE: Record<CgroupVersion, string> = { v1: 'memory.usage_in_bytes', v2: 'memory.current' };
+/** cpu.stat's throttled time: nanoseconds in v1, microseconds in v2. */
+const THROTTLED_TIME: Record<CgroupVersion, readonly [string, number]> = { v1: ['throttled_time', 1e9], v2: ['throttled_usec', 1e6] };
+
 /**
  * ResourceStatistics fields from the files read (file name -> content; missing ones skipped).
  * `ticksPerSecond` converts v1 cpuacct.stat's USER_HZ ticks.
@@ -187,49 +204,23 @@ export function statisticsFrom(version: CgroupVersion, files: ReadonlyMap<string
   };
   const round = (secs: number): number => Math.round(secs * 1000) / 1000;
   const cpuStat = kv('cpu.stat');
-  if (version === 'v1') {
-    const acct = kv('cpuacct.stat');
-    if (acct) {
-      stats.cpus_user_time_secs = round((acct.get('user') ?? 0) / ticksPerSecond);
-      stats.cpus_system_time_secs = round((acct.get('system') ?? 0) / ticksPerSecond);
-    }
-    if (cpuStat) {
-      stats.cpus_nr_periods = cpuStat.get('nr_periods') ?? 0;
-      stats.cpus_nr_throttled = cpuStat.get('nr_throttled') ?? 0;
-      stats.cpus_throttled_time_secs = round((cpuStat.get('throttled_time') ?? 0) / 1e9);
-    }
-    const mem = kv('memory.stat');
-    if (mem) {
-      stats.mem_rss_bytes = mem.get('total_rss') ?? 0;
-      stats.mem_anon_bytes = mem.get('total_rss') ?? 0;
-      stats.mem_cache_bytes = mem.get('total_cache') ?? 0;
-      stats.mem_file_bytes = mem.get('total_cache') ?? 0;
-      stats.mem_mapped_file_bytes = mem.get('total_mapped_file') ?? 0;
-      stats.mem_swap_bytes = mem.get('total_swap') ?? 0;
-      stats.mem_unevictable_bytes = mem.get('total_unevictable') ?? 0;
-    }
-    const total = single('memory.usage_in_bytes');
-    if (total !== undefined) stats.mem_total_bytes = total;
-  } else {
-    if (cpuStat) {
-      stats.cpus_user_time_secs = round((cpuStat.get('user_usec') ?? 0) / 1e6);
-      stats.cpus_system_time_secs = round((cpuStat.get('system_usec') ?? 0) / 1e6);
-      stats.cpus_nr_periods = cpuStat.get('nr_periods') ?? 0;
-      stats.cpus_nr_throttled = cpuStat.get('nr_throttled') ?? 0;
-      stats.cpus_throttled_time_secs = round((cpuStat.get('throttled_usec') ?? 0) / 1e6);
-    }
-    const mem = kv('memory.stat');
-    if (mem) {
-      stats.mem_rss_bytes = mem.get('anon') ?? 0;
-      stats.mem_anon_bytes = mem.get('anon') ?? 0;
-      stats.mem_cache_bytes = mem.get('file') ?? 0;
-      stats.mem_file_bytes = mem.get('file') ?? 0;
-      stats.mem_mapped_file_bytes = mem.get('file_mapped') ?? 0;
-      stats.mem_unevictable_bytes = mem.get('unevictable') ?? 0;
-    }
-    const total = single('memory.current');
-    if (total !== undefined) stats.mem_total_bytes = total;
+  // User and system time: v1 in USER_HZ ticks in cpuacct.stat, v2 in µs in cpu.stat.
+  const times = version === 'v1' ? kv('cpuacct.stat') : cpuStat;
+  if (times) {
+    const [user, system, per] = version === 'v1' ? ['user', 'system', ticksPerSecond] : ['user_usec', 'system_usec', 1e6];
+    stats.cpus_user_time_secs = round((times.get(user) ?? 0) / per);
+    stats.cpus_system_time_secs = round((times.get(system) ?? 0) / per);
   }
+  if (cpuStat) {
+    const [throttled, per] = THROTTLED_TIME[version];
+    stats.cpus_nr_periods = cpuStat.get('nr_periods') ?? 0;
+    stats.cpus_nr_throttled = cpuStat.get('nr_throttled') ?? 0;
+    stats.cpus_throttled_time_secs = round((cpuStat.get(throttled) ?? 0) / per);
+  }
+  const mem = kv('memory.stat');
+  if (mem) for (const [field, key] of MEMORY_STAT_FIELDS[version]) stats[field] = mem.get(key) ?? 0;
+  const total = single(MEMORY_TOTAL_FILE[version]);
+  if (total !== undefined) stats.mem_total_bytes = total;
   const pids = single('pids.current');
   if (pids !== undefined) stats.processes = pids;
   return stats;
