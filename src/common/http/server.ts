@@ -6,10 +6,12 @@
 // - request bodies read with a size limit, chunked or not;
 // - a process that never dies because of one malformed client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { AgoraError, InvalidArgumentError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { DualProtocolListener, H2_SERVER_OPTIONS } from './dual-protocol.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 
@@ -51,12 +53,13 @@ export class HttpServer {
   readonly #routes = new Map<string, Route>();
   readonly #options: HttpServerOptions;
   readonly #server: Server;
+  readonly #listener: DualProtocolListener;
   readonly #log: Logger;
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
     this.#log = options.logger;
-    this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
       // #dispatch answers every error itself; this catch is the last line of defence, so that a
       // bug on some unexpected path costs one request, not the daemon.
       this.#dispatch(req, res).catch((err: unknown) => {
@@ -64,7 +67,14 @@ export class HttpServer {
         if (!res.headersSent) sendText(res, 500, 'Internal server error');
         else res.destroy();
       });
-    });
+    };
+    this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, serve);
+    // HTTP/2 requests reach the same handlers through Node's compatibility API, whose request and
+    // response implement what handlers use (headers, method, url, the body stream; writeHead,
+    // setHeader, write with 'drain', end, flushHeaders, writableLength, 'close'). Handlers must
+    // not set connection-specific headers (Connection, Transfer-Encoding), which HTTP/2 forbids.
+    const h2 = createH2cServer(H2_SERVER_OPTIONS, (req, res) => serve(req as unknown as IncomingMessage, res as unknown as ServerResponse));
+    this.#listener = new DualProtocolListener(this.#server, h2, this.#log);
     // A client that sends garbage gets a 400 and is disconnected; the server goes on.
     this.#server.on('clientError', (err, socket) => {
       this.#log.debug({ err: err.message }, 'malformed http request');
@@ -80,20 +90,13 @@ export class HttpServer {
     return this;
   }
 
-  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ port, host, backlog: acceptBacklog() }, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.#server.address() as AddressInfo;
+  /** Listens for HTTP/1.1 and h2c (prior knowledge) on one port (dual-protocol.ts). */
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    return this.#listener.listen(port, host, acceptBacklog());
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#listener.close();
   }
 
   /** Strips `/<processId>` so both spellings of a path reach one handler. */

@@ -1,0 +1,149 @@
+// One port, two protocols: HTTP/1.1 and HTTP/2 over cleartext with prior knowledge ("h2c",
+// RFC 9113 §3.3). A client that opens with the HTTP/2 connection preface gets an HTTP/2 session;
+// anything else goes to the HTTP/1.1 server, exactly as before. Both hand requests to the same
+// handler (Node's HTTP/2 compatibility API: the request and response objects have the same shape).
+//
+// Why: every Mesos client holds one connection per event stream. Many clients behind one host (a
+// proxy, a process simulating thousands of agents) can share one HTTP/2 connection instead, so
+// the master is not bounded by the open-file limit of its process at one socket per agent.
+//
+// The first bytes are read in JavaScript to choose the protocol. The HTTP/1.1 server takes them
+// back (unshift) and then reads the socket natively. The HTTP/2 session would read the native
+// handle directly and never see bytes already read, so it gets a thin Duplex over the socket that
+// replays them first (Node wraps any such stream itself): one more hop per read, paid only by the
+// few HTTP/2 connections. Over that wrapper a request's `socket.remoteAddress` is undefined;
+// nothing in Agora reads it.
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Server as Http1Server } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import { Duplex } from 'node:stream';
+import type { Logger } from '../log.ts';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** A connection that sends nothing is closed after this long (Node's HTTP/1.1 headers timeout). */
+const FIRST_BYTES_TIMEOUT_MS = 60_000;
+
+/**
+ * HTTP/2 settings for sessions that carry many streams at once: thousands of agents' SUBSCRIBE
+ * bodies (up to ~100 KB each with task history) share one connection window, which at the
+ * protocol's default of 64 KiB would pace them by round trips to the event loop. Node's default
+ * session memory cap (10 MB) would refuse streams long before 40,000 agents.
+ */
+export const H2_SERVER_OPTIONS = {
+  settings: { initialWindowSize: 1024 * 1024, enablePush: false },
+  maxSessionMemory: 256,
+} as const;
+const H2_SESSION_WINDOW = 32 * 1024 * 1024;
+
+/** True when `chunk` is the HTTP/2 preface, or a prefix of it long enough to tell. */
+export function startsWithH2Preface(chunk: Buffer): boolean {
+  const n = Math.min(chunk.length, PREFACE.length);
+  // "PRI " already rules out every HTTP/1.1 method.
+  return n >= 4 && chunk.subarray(0, n).equals(PREFACE.subarray(0, n));
+}
+
+export class DualProtocolListener {
+  readonly #front: NetServer;
+  readonly #h1: Http1Server;
+  readonly #h2: Http2Server;
+  readonly #log: Logger;
+  /** Connections that have not said which protocol they speak yet. */
+  readonly #undecided = new Set<Socket>();
+  readonly #sessions = new Set<ServerHttp2Session>();
+
+  constructor(h1: Http1Server, h2: Http2Server, log: Logger) {
+    this.#h1 = h1;
+    this.#h2 = h2;
+    this.#log = log;
+    this.#front = createNetServer({ pauseOnConnect: true }, (socket) => this.#sniff(socket));
+    h2.on('session', (session: ServerHttp2Session) => {
+      this.#sessions.add(session);
+      session.setLocalWindowSize(H2_SESSION_WINDOW);
+      session.once('close', () => this.#sessions.delete(session));
+    });
+    // A broken or hostile HTTP/2 peer costs its own session, never the process.
+    h2.on('sessionError', (err: Error) => this.#log.debug({ err: err.message }, 'http/2 session error'));
+    h2.on('streamError', (err: Error) => this.#log.debug({ err: err.message }, 'http/2 stream error'));
+  }
+
+  listen(port: number, host: string, backlog: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#front.once('error', reject);
+      this.#front.listen({ port, host, backlog }, () => {
+        this.#front.off('error', reject);
+        // Node's HTTP/1.1 server starts tracking its connections (what closeAllConnections and
+        // the headers timeout work on) when it hears that it listens; it never listens itself.
+        this.#h1.emit('listening');
+        resolve(this.#front.address() as AddressInfo);
+      });
+    });
+  }
+
+  address(): AddressInfo {
+    return this.#front.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#undecided) socket.destroy();
+    this.#undecided.clear();
+    this.#h1.closeAllConnections();
+    this.#h1.close(() => undefined); // stops the connection-tracking timer; not listening itself
+    for (const session of this.#sessions) session.destroy();
+    await new Promise<void>((resolve) => this.#front.close(() => resolve()));
+  }
+
+  #sniff(socket: Socket): void {
+    this.#undecided.add(socket);
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => void socket.destroy());
+    const forget = (): void => {
+      this.#undecided.delete(socket);
+      socket.setTimeout(0);
+      socket.off('data', onFirst);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onError = (): void => void socket.destroy();
+    const onClose = (): void => forget();
+    const onFirst = (chunk: Buffer): void => {
+      socket.pause();
+      forget();
+      if (startsWithH2Preface(chunk)) this.#toH2(socket, chunk);
+      else this.#toH1(socket, chunk);
+    };
+    socket.on('data', onFirst);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.resume();
+  }
+
+  #toH1(socket: Socket, first: Buffer): void {
+    socket.unshift(first);
+    this.#h1.emit('connection', socket);
+    socket.resume();
+  }
+
+  #toH2(socket: Socket, first: Buffer): void {
+    socket.setNoDelay(true);
+    const wrapped = new Duplex({
+      read: () => void socket.resume(),
+      write: (chunk: Buffer, encoding, done) => void socket.write(chunk, encoding, done),
+      final: (done) => {
+        socket.end();
+        done();
+      },
+      destroy: (err, done) => {
+        socket.destroy(err ?? undefined);
+        done(err);
+      },
+    });
+    wrapped.push(first);
+    socket.on('data', (chunk: Buffer) => {
+      if (!wrapped.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => wrapped.push(null));
+    socket.on('error', (err) => wrapped.destroy(err));
+    socket.on('close', () => wrapped.destroy());
+    this.#h2.emit('connection', wrapped);
+    socket.resume();
+  }
+}
