@@ -2,7 +2,6 @@
 // (docs/protocol/agent-master.md) over the shared loopback transport. SUBSCRIBE opens the event
 // stream (RecordIO), every other call is a short POST with the agent id and the stream id. What
 // the events mean is the simulated agent's business (sim-agent.ts); this file only moves them.
-import type { IncomingMessage } from 'node:http';
 import {
   AGENT_PROTOCOL_PATH,
   AGENT_STREAM_ID_HEADER,
@@ -12,7 +11,7 @@ import {
   type ValidMasterToAgentEvent,
 } from '../protocol/agora/agent-master.ts';
 import { RecordIODecoder } from '../protocol/recordio.ts';
-import { openStream, postJson, readText, type BodySource, type Transport } from './http-transport.ts';
+import { readText, type BodySource, type StreamResponse, type Transport } from './transport.ts';
 
 export type SubscribedEvent = Extract<ValidMasterToAgentEvent, { type: 'SUBSCRIBED' }>;
 
@@ -59,15 +58,16 @@ export class AgentLink {
    */
   static async subscribe(transport: Transport, masterUrl: URL, body: BodySource, handlers: LinkHandlers): Promise<AgentLink> {
     const url = new URL(AGENT_PROTOCOL_PATH, masterUrl);
-    const stream = openStream(transport, url, body);
-    let res: IncomingMessage;
+    const stream = transport.openStream(url, body);
+    let head: StreamResponse;
     try {
-      res = await stream.response;
+      head = await stream.response;
     } catch (err) {
       throw new SubscribeRefusedError(0, `agent SUBSCRIBE failed: ${(err as Error).message}`);
     }
-    if (res.statusCode !== 200) throw new SubscribeRefusedError(res.statusCode ?? 0, `agent SUBSCRIBE answered ${res.statusCode}: ${(await readText(res)).slice(0, 300)}`);
-    const streamId = String(res.headers[AGENT_STREAM_ID_HEADER.toLowerCase()] ?? '');
+    const res = head.body;
+    if (head.status !== 200) throw new SubscribeRefusedError(head.status, `agent SUBSCRIBE answered ${head.status}: ${(await readText(res)).slice(0, 300)}`);
+    const streamId = head.header(AGENT_STREAM_ID_HEADER) ?? '';
     return new Promise<AgentLink>((resolve, reject) => {
       let link: AgentLink | undefined;
       const decoder = new RecordIODecoder();
@@ -127,7 +127,7 @@ export class AgentLink {
   async call(call: Omit<AgentToMasterCall, 'agent_id'>): Promise<number> {
     const url = new URL(AGENT_PROTOCOL_PATH, this.#url);
     const body = JSON.stringify(encodeAgentToMasterCall({ ...call, agent_id: { value: this.agentId } }));
-    const res = await postJson(this.#transport, url, body, {
+    const res = await this.#transport.post(url, body, {
       [AGENT_STREAM_ID_HEADER]: this.streamId,
     });
     return res.status;

@@ -5,7 +5,7 @@
 import { SystemClock, type Clock } from '../common/clock.ts';
 import type { Attribute, Resource, TaskState } from '../protocol/index.ts';
 import { newCounters, type SimCounters } from './counters.ts';
-import { createTransport, type Transport } from './http-transport.ts';
+import { createTransport, type Transport, type TransportProtocol } from './transport.ts';
 import { SimAgent, type AgentReport } from './sim-agent.ts';
 import type { PreloadedReport } from './report.ts';
 import type { ExecutorTiming } from './sim-executor.ts';
@@ -31,8 +31,12 @@ export type SimClusterOptions = {
   hostnamePrefix?: string;
   /** Keep-alive sockets shared by the agents' short calls (default 32). */
   callSockets?: number;
-  /** Local addresses the agents' event streams are spread over (http-transport.ts; default: the system's choice). */
+  /** Local addresses the agents' event streams are spread over (http1 only, transport.ts; default: the system's choice). */
   localAddresses?: readonly string[];
+  /** http1 (default): a socket per agent, as real agents; h2c: agents multiplexed over a few HTTP/2 connections (transport.ts). */
+  transport?: TransportProtocol;
+  /** h2c: connections the agents share (default 4). */
+  sessions?: number;
   clock?: Clock;
 };
 
@@ -92,7 +96,12 @@ export class SimCluster {
     this.options = options;
     this.#clock = options.clock ?? new SystemClock();
     this.wheel = new TimerWheel(this.#clock);
-    this.#transport = createTransport({ callSockets: options.callSockets ?? 32, ...(options.localAddresses !== undefined && { localAddresses: options.localAddresses }) });
+    this.#transport = createTransport({
+      callSockets: options.callSockets ?? 32,
+      ...(options.localAddresses !== undefined && { localAddresses: options.localAddresses }),
+      ...(options.transport !== undefined && { protocol: options.transport }),
+      ...(options.sessions !== undefined && { sessions: options.sessions }),
+    });
     this.#master = new URL(options.masterUrl);
     const prefix = options.hostnamePrefix ?? 'sim';
     for (let i = 0; i < options.agents; i++) {

@@ -7,6 +7,7 @@ import { parseMasterAddress } from '../client/address.ts';
 import type { Attribute } from '../protocol/index.ts';
 import type { SimClusterOptions } from './cluster.ts';
 import type { FrameworkDemand } from './sim-framework.ts';
+import type { TransportProtocol } from './transport.ts';
 
 export const SIM_FLAGS = {
   master: { type: 'string', help: 'the master to simulate against: host:port or a URL', default: '127.0.0.1:5050' },
@@ -29,6 +30,8 @@ export const SIM_FLAGS = {
   completed_history: { type: 'int', help: 'acknowledged terminal tasks each agent remembers', default: 100 },
   churn: { type: 'number', help: 'agents restarted per minute (connection dropped, re-registered with a full report)', default: 0 },
   churn_down: { type: 'duration', help: 'how long a churned agent stays away', default: 2_000 },
+  transport: { type: 'string', help: "http1: a socket per agent, as real agents connect; h2c: agents share a few HTTP/2 connections (for more agents than the open-file limit allows sockets)", default: 'http1', choices: ['http1', 'h2c'] },
+  h2c_connections: { type: 'int', help: 'with --transport=h2c: HTTP/2 connections the agents are spread over', default: 4 },
   register_concurrency: { type: 'int', help: 'agent SUBSCRIBEs in flight at once while registering', default: 256 },
   duration: { type: 'duration', help: 'how long to run after every agent registered (0: until SIGINT/SIGTERM)', default: 30_000 },
   teardown: { type: 'bool', help: 'tear the frameworks down at the end', default: true },
@@ -55,6 +58,7 @@ export function parseSimFlags(argv: readonly string[], env: NodeJS.ProcessEnv = 
   positive('completed_history');
   positive('churn');
   positive('register_concurrency', 1);
+  positive('h2c_connections', 1);
   return flags;
 }
 
@@ -95,6 +99,8 @@ export function clusterOptions(flags: SimFlags, user: string): SimClusterOptions
     timing: { startingMs: flags.starting_delay, runningMs: flags.running_delay, durationMs: flags.long_running ? -1 : flags.task_duration },
     completedHistory: flags.completed_history,
     registerConcurrency: flags.register_concurrency,
+    transport: flags.transport as TransportProtocol,
+    sessions: flags.h2c_connections,
     frameworks,
     churn: flags.churn > 0 ? { agentsPerMinute: flags.churn, downMs: flags.churn_down } : undefined,
   };

@@ -5,7 +5,7 @@ import { decode, isCanonical } from '../protocol/index.ts';
 import type { Task } from '../protocol/index.ts';
 import { AgentToMasterCall } from '../protocol/agora/agent-master.ts';
 import { newCounters } from './counters.ts';
-import { bodyText, createTransport } from './http-transport.ts';
+import { bodyText, createTransport } from './transport.ts';
 import { SimAgent } from './sim-agent.ts';
 import { TimerWheel } from './timer-wheel.ts';
 

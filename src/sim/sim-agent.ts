@@ -11,7 +11,7 @@ import { isTerminalTaskState } from '../protocol/index.ts';
 import type { JsonObject } from '../protocol/index.ts';
 import { AGENT_PROTOCOL_VERSION, encodeAgentToMasterCall, type AgentSubscribe, type ValidMasterToAgentEvent } from '../protocol/agora/agent-master.ts';
 import { AgentLink } from './agent-link.ts';
-import { textBody, type BodySource, type Transport } from './http-transport.ts';
+import { textBody, type BodySource, type Transport } from './transport.ts';
 import { reportOfTasks, type PreloadedReport } from './report.ts';
 import { planTask, type ExecutorTiming } from './sim-executor.ts';
 import type { SimCounters } from './counters.ts';
