@@ -3,7 +3,8 @@
 // filled with as many tasks of the configured shape as fit (up to a per-offer cap), offers it
 // cannot use are declined with a filter, and with nothing to run it suppresses offers until new
 // demand revives them. It records when each task was launched and when its TASK_RUNNING and
-// terminal updates arrived, for launch latency and throughput.
+// terminal updates arrived, for launch latency and throughput, and how long each scheduler call
+// it makes waited for the master's answer (API latency under load).
 import type { Clock } from '../common/clock.ts';
 import type { Offer, Resource, TaskInfo } from '../protocol/index.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
@@ -31,6 +32,11 @@ export type FrameworkDemand = {
   suppressWhenIdle: boolean;
 };
 
+/** The scheduler calls a simulated framework makes; each one's latency is recorded. */
+export type TimedCall = 'ACCEPT' | 'DECLINE' | 'ACKNOWLEDGE' | 'SUPPRESS' | 'REVIVE';
+
+export const TIMED_CALLS: readonly TimedCall[] = ['ACCEPT', 'DECLINE', 'ACKNOWLEDGE', 'SUPPRESS', 'REVIVE'];
+
 export type FrameworkStats = {
   name: string;
   frameworkId: string | undefined;
@@ -44,30 +50,53 @@ export type FrameworkStats = {
   callErrors: number;
   /** ACCEPT sent → TASK_RUNNING received, ms, one per task that reached RUNNING. */
   launchToRunningMs: number[];
+  /**
+   * Call sent → the master's answer (202), ms, by call; calls that failed are counted in
+   * `callErrors` instead. Measured in this process, so its event-loop delay is included.
+   */
+  callLatencyMs: Record<TimedCall, number[]>;
 };
 
+/** Samples kept per series: enough for every task of a 50k-task placement, bounded all the same. */
 const SAMPLE_LIMIT = 200_000;
+
+export type SimFrameworkDeps = {
+  wheel: TimerWheel;
+  clock: Clock;
+  /** A monotonic millisecond reading for call latencies (default performance.now: sub-ms, unlike Clock.now). */
+  elapsedMs?: () => number;
+};
+
+/** Every call latency sample of `stats` (all calls, or those of `calls`), unsorted. */
+export function callLatencies(stats: FrameworkStats, calls: readonly TimedCall[] = TIMED_CALLS): number[] {
+  return calls.flatMap((c) => stats.callLatencyMs[c]);
+}
 
 export class SimFramework {
   readonly demand: FrameworkDemand;
   readonly client: SchedulerClient;
   readonly #wheel: TimerWheel;
   readonly #clock: Clock;
+  readonly #elapsedMs: () => number;
   #pending = 0;
   #fraction = 0;
   #suppressed = false;
   #seq = 0;
+  #callsInFlight = 0;
   #arrivals: WheelTimer | undefined;
   readonly #launchedAt = new Map<string, number>();
   readonly stats: FrameworkStats;
 
-  constructor(masterUrl: string, demand: FrameworkDemand, deps: { wheel: TimerWheel; clock: Clock }) {
+  constructor(masterUrl: string, demand: FrameworkDemand, deps: SimFrameworkDeps) {
     this.demand = demand;
     this.#wheel = deps.wheel;
     this.#clock = deps.clock;
-    this.client = new SchedulerClient({ master: masterUrl, clock: deps.clock });
+    this.#elapsedMs = deps.elapsedMs ?? (() => performance.now());
+    // Acknowledged here rather than by the SDK, so that the ACKNOWLEDGEs are timed like every other call.
+    this.client = new SchedulerClient({ master: masterUrl, clock: deps.clock, autoAcknowledge: false });
     this.stats = {
       name: demand.name, frameworkId: undefined, submitted: 0, launched: 0, running: 0, terminal: {}, offers: 0, declined: 0, callErrors: 0, launchToRunningMs: [],
+      callLatencyMs: { ACCEPT: [], DECLINE: [], ACKNOWLEDGE: [], SUPPRESS: [], REVIVE: [] },
     };
   }
 
@@ -84,7 +113,17 @@ export class SimFramework {
         this.stats.terminal[s.state] = (this.stats.terminal[s.state] ?? 0) + 1;
         this.#launchedAt.delete(id);
       }
+      // As the SDK's automatic acknowledgement: updates without a uuid (the master's own) need none.
+      if (s.uuid !== undefined && s.agent_id !== undefined) {
+        const agentId = s.agent_id;
+        const uuid = s.uuid;
+        this.#timed('ACKNOWLEDGE', () => this.client.acknowledge(agentId, s.task_id, uuid));
+      }
     });
+    // The initial demand is there before SUBSCRIBE: the first OFFERS can arrive in the same read
+    // as SUBSCRIBED, before `subscribe()` resolves here, and would be declined (with a filter) and
+    // answered with SUPPRESS then REVIVE if nothing were wanted yet.
+    this.#want(this.demand.initialTasks);
     const subscribed = await this.client.subscribe({
       user: this.demand.user,
       name: this.demand.name,
@@ -93,7 +132,6 @@ export class SimFramework {
       failover_timeout: 0,
     });
     this.stats.frameworkId = subscribed.framework_id.value;
-    this.#want(this.demand.initialTasks);
     if (this.demand.tasksPerSecond > 0) {
       this.#arrivals = this.#wheel.every(100, () => {
         this.#fraction += this.demand.tasksPerSecond / 10;
@@ -102,6 +140,11 @@ export class SimFramework {
         this.#want(whole);
       });
     }
+  }
+
+  /** Calls sent and not answered yet. */
+  get callsInFlight(): number {
+    return this.#callsInFlight;
   }
 
   /** Tasks wanted and not launched yet. */
@@ -116,7 +159,7 @@ export class SimFramework {
     this.stats.submitted += room;
     if (this.#suppressed) {
       this.#suppressed = false;
-      this.client.revive().catch(() => this.stats.callErrors++);
+      this.#timed('REVIVE', () => this.client.revive());
     }
   }
 
@@ -150,13 +193,38 @@ export class SimFramework {
       }
       this.#pending -= fit;
       this.stats.launched += fit;
-      this.client.launch([offer.id], tasks, { refuseSeconds: 0 }).catch(() => this.stats.callErrors++);
+      this.#timed('ACCEPT', () => this.client.launch([offer.id], tasks, { refuseSeconds: 0 }));
     }
-    if (declined.length > 0) this.client.decline(declined, { refuseSeconds: this.demand.declineSeconds }).catch(() => this.stats.callErrors++);
+    if (declined.length > 0) this.#timed('DECLINE', () => this.client.decline(declined, { refuseSeconds: this.demand.declineSeconds }));
     if (this.#pending === 0 && this.demand.suppressWhenIdle && !this.#suppressed) {
       this.#suppressed = true;
-      this.client.suppress().catch(() => this.stats.callErrors++);
+      this.#timed('SUPPRESS', () => this.client.suppress());
     }
+  }
+
+  /** Sends a call without waiting for it; records its latency when the master accepted it, or counts the error. */
+  #timed(call: TimedCall, send: () => Promise<void>): void {
+    const sentAt = this.#elapsedMs();
+    const samples = this.stats.callLatencyMs[call];
+    let sending: Promise<void>;
+    try {
+      sending = send();
+    } catch {
+      // Not subscribed (any more): the SDK refuses before sending.
+      this.stats.callErrors++;
+      return;
+    }
+    this.#callsInFlight++;
+    sending.then(
+      () => {
+        this.#callsInFlight--;
+        if (samples.length < SAMPLE_LIMIT) samples.push(this.#elapsedMs() - sentAt);
+      },
+      () => {
+        this.#callsInFlight--;
+        this.stats.callErrors++;
+      },
+    );
   }
 
   /** Tears the framework down (its tasks are killed) and closes the client. */
