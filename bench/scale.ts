@@ -153,9 +153,10 @@ async function placement(agents: number, tasks: number, runs: number): Promise<B
       try {
         await cluster.start();
         await waitFor(() => cluster.frameworks[0]!.stats.running >= 1000, 120_000, 20);
+        const [masterCpu0, simCpu0] = [cpuMs(master.pid), selfCpuMs()];
         const placed = await placeTasks(master.url, cluster.wheel, tasks);
         rates.push((tasks * 1000) / placed.ms);
-        log(`placement run ${r + 1}: ${tasks} tasks RUNNING in ${round(placed.ms)} ms (${round(rates.at(-1)!)} tasks/s)`);
+        log(`placement run ${r + 1}: ${tasks} tasks RUNNING in ${round(placed.ms)} ms (${round(rates.at(-1)!)} tasks/s); CPU master ${round(cpuMs(master.pid) - masterCpu0, 0)} ms / sim ${round(selfCpuMs() - simCpu0, 0)} ms, sim heap ${(globalThis.gc?.(), Math.round(process.memoryUsage().heapUsed / 2 ** 20))} MiB`);
         await Promise.all(placed.frameworks.map((f) => f.stop(false)));
       } finally {
         await cluster.stop();
@@ -245,7 +246,9 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   }
   if (want('state')) rows.push(...(await stateQuery(q ? 2000 : 20_000, runs)));
   if (want('pollers')) rows.push(...(await pollers(20, q ? 3 : 10, runs)));
-  if (want('placement')) for (const tasks of q ? [2000] : [10_000, 50_000]) rows.push(...(await placement(q ? 500 : 5000, tasks, runs)));
+  // `--placement_tasks=N,...` places only those sizes (profiling).
+  const placementSizes = opts.args.find((a) => a.startsWith('--placement_tasks='))?.slice('--placement_tasks='.length).split(',').map(Number);
+  if (want('placement')) for (const tasks of placementSizes ?? (q ? [2000] : [10_000, 50_000])) rows.push(...(await placement(q ? 500 : 5000, tasks, runs)));
   if (want('launch')) rows.push(...(await launchBurst(100, 30, runs)));
   if (want('api')) rows.push(...(await apiUnderLoad(q ? { agents: 500, placed: 2000 } : { agents: 5000, placed: 10_000 }, runs)));
   return rows;

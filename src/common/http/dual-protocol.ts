@@ -7,16 +7,14 @@
 // proxy, a process simulating thousands of agents) can share one HTTP/2 connection instead, so
 // the master is not bounded by the open-file limit of its process at one socket per agent.
 //
-// The first bytes are read in JavaScript to choose the protocol. The HTTP/1.1 server takes them
-// back (unshift) and then reads the socket natively. The HTTP/2 session would read the native
-// handle directly and never see bytes already read, so it gets a thin Duplex over the socket that
-// replays them first (Node wraps any such stream itself): one more hop per read, paid only by the
-// few HTTP/2 connections. Over that wrapper a request's `socket.remoteAddress` is undefined;
-// nothing in Agora reads it.
+// The first bytes are read in JavaScript to choose the protocol and are then put back (unshift):
+// the HTTP/1.1 server and the HTTP/2 session both read what is buffered on the socket before they
+// read its native handle, so neither loses the bytes and both then run at native speed. (A
+// request that arrives together with the HTTP/2 preface may see no `req.socket.remoteAddress`;
+// nothing in Agora reads it.)
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Server as Http1Server } from 'node:http';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
-import { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -124,26 +122,10 @@ export class DualProtocolListener {
 
   #toH2(socket: Socket, first: Buffer): void {
     socket.setNoDelay(true);
-    const wrapped = new Duplex({
-      read: () => void socket.resume(),
-      write: (chunk: Buffer, encoding, done) => void socket.write(chunk, encoding, done),
-      final: (done) => {
-        socket.end();
-        done();
-      },
-      destroy: (err, done) => {
-        socket.destroy(err ?? undefined);
-        done(err);
-      },
-    });
-    wrapped.push(first);
-    socket.on('data', (chunk: Buffer) => {
-      if (!wrapped.push(chunk)) socket.pause();
-    });
-    socket.on('end', () => wrapped.push(null));
-    socket.on('error', (err) => wrapped.destroy(err));
-    socket.on('close', () => wrapped.destroy());
-    this.#h2.emit('connection', wrapped);
-    socket.resume();
+    // The session reads what is already buffered on the socket first, then the native handle.
+    // The socket stays paused: resuming it here would hand the buffered bytes to nobody.
+    socket.unshift(first);
+    this.#h2.emit('connection', socket);
   }
+
 }
