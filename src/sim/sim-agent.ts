@@ -6,6 +6,7 @@
 // Acknowledged terminal tasks move to a bounded completed-task history, which the protocol does
 // not report.
 import { newStatusUuid } from '../common/ids.ts';
+import { backoffDelay } from '../common/backoff.ts';
 import type { Attribute, FrameworkInfo, Resource, Task, TaskInfo, TaskState, TaskStatus } from '../protocol/index.ts';
 import { isTerminalTaskState } from '../protocol/index.ts';
 import type { JsonObject } from '../protocol/index.ts';
@@ -25,9 +26,12 @@ export type SimAgentConfig = {
   timing: ExecutorTiming;
   /** Acknowledged terminal tasks kept (not reported to the master). */
   completedHistory: number;
-  /** Retry interval of an unacknowledged status update (a real agent: 10 s). */
+  /** First retry interval of an unacknowledged status update, doubling up to 10 min (a real agent: 10 s). */
   updateRetryMs: number;
 };
+
+/** The longest a real agent waits between re-sends of an unacknowledged update (src/agent/status-updates.ts). */
+const UPDATE_RETRY_MAX_MS = 600_000;
 
 type SimTask = {
   frameworkId: string;
@@ -336,8 +340,12 @@ export class SimAgent {
     if (t.unacked.length === 1) this.#forward(t);
   }
 
-  /** Sends the oldest unacknowledged update; re-sent after `updateRetryMs` if still unacknowledged. */
-  #forward(t: SimTask): void {
+  /**
+   * Sends the oldest unacknowledged update; re-sent while unacknowledged after `updateRetryMs`,
+   * doubling up to 10 min, as a real agent (src/agent/status-updates.ts): a flat interval would
+   * answer an overloaded master with more load than real agents give it.
+   */
+  #forward(t: SimTask, attempt = 0): void {
     const head = t.unacked[0];
     const link = this.#link;
     if (head === undefined || link === undefined || link.closed) return;
@@ -350,8 +358,9 @@ export class SimAgent {
       },
       () => this.#counters.updateErrors++,
     );
-    this.#wheel.schedule(this.config.updateRetryMs, () => {
-      if (t.unacked[0] === head && this.#link === link && !link.closed) this.#forward(t);
+    const retryMs = backoffDelay(attempt, { initialMs: this.config.updateRetryMs, maxMs: UPDATE_RETRY_MAX_MS, jitter: 'none' }, 0);
+    this.#wheel.schedule(retryMs, () => {
+      if (t.unacked[0] === head && this.#link === link && !link.closed) this.#forward(t, attempt + 1);
     });
   }
 
