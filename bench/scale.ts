@@ -24,7 +24,7 @@ import type { BenchOptions, BenchRow } from './lib.ts';
 import { apiUnderLoad } from './scale/api.ts';
 import {
   commitCounters, cpuMs, demand, healthProbe, log, PLACEMENT_AGENT, placeTasks, raiseFdLimit, reasonOf, reports, requireDescriptors, resetPeakRss, round, rowsOf, setTransport, transportFor, transportLabel,
-  rssMiB, selfCpuMs, selfPeakRssMiB, SETUP, setStormConcurrency, simCluster, startMaster, sweepStaleWorkDirs, timedGet, withLoadedMaster,
+  rssMiB, selfCpuMs, selfHeapMiB, selfPeakRssMiB, SETUP, setStormConcurrency, simCluster, startMaster, sweepStaleWorkDirs, timedGet, withLoadedMaster,
 } from './scale/support.ts';
 import { percentile } from '../src/sim/stats.ts';
 import type { TransportProtocol } from '../src/sim/transport.ts';
@@ -156,7 +156,7 @@ async function placement(agents: number, tasks: number, runs: number): Promise<B
         const [masterCpu0, simCpu0] = [cpuMs(master.pid), selfCpuMs()];
         const placed = await placeTasks(master.url, cluster.wheel, tasks);
         rates.push((tasks * 1000) / placed.ms);
-        log(`placement run ${r + 1}: ${tasks} tasks RUNNING in ${round(placed.ms)} ms (${round(rates.at(-1)!)} tasks/s); CPU master ${round(cpuMs(master.pid) - masterCpu0, 0)} ms / sim ${round(selfCpuMs() - simCpu0, 0)} ms, sim heap ${(globalThis.gc?.(), Math.round(process.memoryUsage().heapUsed / 2 ** 20))} MiB`);
+        log(`placement run ${r + 1}: ${tasks} tasks RUNNING in ${round(placed.ms)} ms (${round(rates.at(-1)!)} tasks/s); CPU master ${round(cpuMs(master.pid) - masterCpu0, 0)} ms / sim ${round(selfCpuMs() - simCpu0, 0)} ms, sim heap ${selfHeapMiB()} MiB`);
         await Promise.all(placed.frameworks.map((f) => f.stop(false)));
       } finally {
         await cluster.stop();

@@ -148,6 +148,14 @@ export function rssMiB(pid: number): number {
 }
 
 /** This process's peak RSS since the last `resetPeakRss()` (VmHWM), in MiB. */
+/**
+ * This process's heap in use, MiB: what is still live when run with `--expose-gc` (a full GC
+ * first; between runs, outside the timed window), otherwise including garbage not yet collected.
+ */
+export function selfHeapMiB(): number {
+  globalThis.gc?.();
+  return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+}
 export const selfPeakRssMiB = (): number => round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024, 0);
 
 /** Resets this process's VmHWM to its current RSS (proc(5) clear_refs "5"). */

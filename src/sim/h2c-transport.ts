@@ -4,8 +4,8 @@
 // built in cannot raise its limit of 20,000), at the price of measuring a master that parses
 // HTTP/2 frames rather than accepting one socket per agent.
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
-import { headerValue } from './http1-transport.ts';
-import { pumpBody, type BodySource, type OpenedStream, type ShortResponse, type StreamResponse, type Transport } from './transport.ts';
+import type { BodySource, OpenedStream, ShortResponse, StreamResponse, Transport } from './transport.ts';
+import { headerValue, pumpBody } from './wire.ts';
 
 /** Large windows: thousands of SUBSCRIBE bodies and event streams share each connection. */
 const SESSION_OPTIONS = { settings: { initialWindowSize: 1024 * 1024, enablePush: false }, maxSessionMemory: 1024 } as const;

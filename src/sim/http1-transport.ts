@@ -3,7 +3,8 @@
 // a real agent's calls would each reuse its own. node:http rather than fetch: no per-request
 // stream machinery, and the two pools are explicit.
 import { Agent, request } from 'node:http';
-import { pumpBody, type BodySource, type OpenedStream, type ShortResponse, type StreamResponse, type Transport, type TransportOptions } from './transport.ts';
+import { headerValue, pumpBody } from './wire.ts';
+import type { BodySource, OpenedStream, ShortResponse, StreamResponse, Transport, TransportOptions } from './transport.ts';
 
 export class Http1Transport implements Transport {
   readonly protocol = 'http1';
@@ -62,9 +63,4 @@ export class Http1Transport implements Transport {
     this.#streams.destroy();
     this.#calls.destroy();
   }
-}
-
-export function headerValue(value: string | string[] | number | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(', ') : String(value);
 }

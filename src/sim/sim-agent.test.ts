@@ -8,14 +8,20 @@ import { newCounters } from './counters.ts';
 import { bodyText, createTransport } from './transport.ts';
 import { SimAgent } from './sim-agent.ts';
 import { TimerWheel } from './timer-wheel.ts';
+import type { Transport } from './transport.ts';
+
+/** A simulated agent that is never connected: what it would send is read from it directly. */
+function idleAgent(transport: Transport, hostname: string): SimAgent {
+  return new SimAgent(
+    { hostname, port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }], timing: { startingMs: 1, runningMs: 1, durationMs: -1 }, completedHistory: 0, updateRetryMs: 10_000 },
+    { transport, master: new URL('http://127.0.0.1:1'), wheel: new TimerWheel(new ManualClock(0)), counters: newCounters() },
+  );
+}
 
 test("a re-registering simulated agent's SUBSCRIBE is canonical JSON, as a real agent writes it", () => {
   const transport = createTransport();
   try {
-    const agent = new SimAgent(
-      { hostname: 'sim-0', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }], timing: { startingMs: 1, runningMs: 1, durationMs: -1 }, completedHistory: 0, updateRetryMs: 10_000 },
-      { transport, master: new URL('http://127.0.0.1:1'), wheel: new TimerWheel(new ManualClock(0)), counters: newCounters() },
-    );
+    const agent = idleAgent(transport, 'sim-0');
     const fw = { user: 'u', name: 'fw', id: { value: 'fw-1' }, roles: ['*'], failover_timeout: 3600 };
     const task = (id: string, state: Task['state']): Task => ({
       name: 't', task_id: { value: id }, framework_id: fw.id, agent_id: { value: 'a-1' }, state,
@@ -42,10 +48,7 @@ test("a re-registering simulated agent's SUBSCRIBE is canonical JSON, as a real 
 test('a large preloaded report is written in pieces whose total is the announced Content-Length', () => {
   const transport = createTransport();
   try {
-    const agent = new SimAgent(
-      { hostname: 'sim-1', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }], timing: { startingMs: 1, runningMs: 1, durationMs: -1 }, completedHistory: 0, updateRetryMs: 10_000 },
-      { transport, master: new URL('http://127.0.0.1:1'), wheel: new TimerWheel(new ManualClock(0)), counters: newCounters() },
-    );
+    const agent = idleAgent(transport, 'sim-1');
     const fw = { user: 'u', name: 'fw', id: { value: 'fw-1' }, roles: ['*'] };
     const one = JSON.stringify({ name: 'x'.repeat(900) });
     agent.preload({ agentId: 'a-2', frameworks: [fw], taskCount: 300, taskJson: () => one, tasksBytes: 300 * one.length });

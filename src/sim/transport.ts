@@ -74,22 +74,3 @@ export function readText(body: Readable): Promise<string> {
     body.on('error', () => resolve(Buffer.concat(parts).toString('utf8')));
   });
 }
-
-/** Writes `body` to `sink` piece by piece, as fast as the sink drains; ends it after the last. */
-export function pumpBody(sink: NodeJS.WritableStream & { destroyed: boolean }, body: BodySource): void {
-  const pieces = body.chunks()[Symbol.iterator]();
-  const pump = (): void => {
-    while (!sink.destroyed) {
-      const next = pieces.next();
-      if (next.done === true) {
-        sink.end();
-        return;
-      }
-      if (!sink.write(next.value)) {
-        sink.once('drain', pump);
-        return;
-      }
-    }
-  };
-  pump();
-}

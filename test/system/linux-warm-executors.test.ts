@@ -16,7 +16,7 @@ import { LinuxContainerizer } from '../../src/containerizer/linux/linux.ts';
 import { OverlayBackend } from '../../src/provisioner/backends/index.ts';
 import type { StoredImage } from '../../src/provisioner/types.ts';
 import type { ContainerConfig } from '../../src/containerizer/containerizer.ts';
-import { AgentExecutorApiDouble, COMMAND_EXECUTOR_MAIN, FRAMEWORK_ID, launchEvent } from '../helpers/agent-executor-double.ts';
+import { AgentExecutorApiDouble, COMMAND_EXECUTOR_MAIN, commandExecutorEnv, launchEvent } from '../helpers/agent-executor-double.ts';
 import { tempDir, waitFor } from '../helpers/process.ts';
 import { removeCgroupRoot, systemTierAvailable, writeBusyboxLayer } from './linux-support.ts';
 
@@ -65,18 +65,7 @@ async function commandExecutor(command: string, withImage: boolean): Promise<{ c
     container: withImage ? { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'agora/busybox:warm' } } } } : undefined,
     directory: sandbox,
     resources: parseResources('cpus:0.2;mem:64'),
-    environment: {
-      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-      FROM_AGENT: 'agent-env',
-      MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
-      MESOS_EXECUTOR_ID: id,
-      MESOS_SLAVE_ID: 'S0',
-      MESOS_AGENT_ENDPOINT: agent.endpoint,
-      MESOS_DIRECTORY: sandbox,
-      MESOS_SANDBOX: sandbox,
-      MESOS_CHECKPOINT: '0',
-      MESOS_HTTP_COMMAND_EXECUTOR: '1',
-    },
+    environment: { ...commandExecutorEnv(agent, id, sandbox), PATH: '/usr/sbin:/usr/bin:/sbin:/bin', FROM_AGENT: 'agent-env' },
   };
   return { config, agent };
 }

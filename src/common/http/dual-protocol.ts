@@ -13,8 +13,8 @@
 // request that arrives together with the HTTP/2 preface may see no `req.socket.remoteAddress`;
 // nothing in Agora reads it.)
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import type { Server as Http1Server } from 'node:http';
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { IncomingMessage, Server as Http1Server, ServerResponse } from 'node:http';
+import { createServer as createH2cServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { Logger } from '../log.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -27,7 +27,7 @@ const FIRST_BYTES_TIMEOUT_MS = 60_000;
  * protocol's default of 64 KiB would pace them by round trips to the event loop. Node's default
  * session memory cap (10 MB) would refuse streams long before 40,000 agents.
  */
-export const H2_SERVER_OPTIONS = {
+const H2_SERVER_OPTIONS = {
   settings: { initialWindowSize: 1024 * 1024, enablePush: false },
   maxSessionMemory: 256,
 } as const;
@@ -49,8 +49,16 @@ export class DualProtocolListener {
   readonly #undecided = new Set<Socket>();
   readonly #sessions = new Set<ServerHttp2Session>();
 
-  constructor(h1: Http1Server, h2: Http2Server, log: Logger) {
+  /**
+   * `h1` serves HTTP/1.1 connections; HTTP/2 requests reach `serve` too, through Node's
+   * compatibility API, whose request and response implement what handlers use (headers, method,
+   * url, the body stream; writeHead, setHeader, write with 'drain', end, flushHeaders,
+   * writableLength, 'close'). Handlers must not set connection-specific headers (Connection,
+   * Transfer-Encoding), which HTTP/2 forbids.
+   */
+  constructor(h1: Http1Server, serve: (req: IncomingMessage, res: ServerResponse) => void, log: Logger) {
     this.#h1 = h1;
+    const h2 = createH2cServer(H2_SERVER_OPTIONS, (req, res) => serve(req as unknown as IncomingMessage, res as unknown as ServerResponse));
     this.#h2 = h2;
     this.#log = log;
     this.#front = createNetServer({ pauseOnConnect: true }, (socket) => this.#sniff(socket));

@@ -6,12 +6,11 @@
 // - request bodies read with a size limit, chunked or not;
 // - a process that never dies because of one malformed client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createH2cServer } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { AgoraError, InvalidArgumentError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { DualProtocolListener, H2_SERVER_OPTIONS } from './dual-protocol.ts';
+import { DualProtocolListener } from './dual-protocol.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 
@@ -69,12 +68,8 @@ export class HttpServer {
       });
     };
     this.#server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, serve);
-    // HTTP/2 requests reach the same handlers through Node's compatibility API, whose request and
-    // response implement what handlers use (headers, method, url, the body stream; writeHead,
-    // setHeader, write with 'drain', end, flushHeaders, writableLength, 'close'). Handlers must
-    // not set connection-specific headers (Connection, Transfer-Encoding), which HTTP/2 forbids.
-    const h2 = createH2cServer(H2_SERVER_OPTIONS, (req, res) => serve(req as unknown as IncomingMessage, res as unknown as ServerResponse));
-    this.#listener = new DualProtocolListener(this.#server, h2, this.#log);
+    // The same handlers answer HTTP/2 (h2c) on this port (dual-protocol.ts).
+    this.#listener = new DualProtocolListener(this.#server, serve, this.#log);
     // A client that sends garbage gets a 400 and is disconnected; the server goes on.
     this.#server.on('clientError', (err, socket) => {
       this.#log.debug({ err: err.message }, 'malformed http request');
