@@ -21,10 +21,6 @@ import type {
   RegistryAuth,
 } from './engine-types.ts';
 
-/** How long a SIGKILLed container's OOM mark may lag its exit in dockerd (inspectExited). */
-const OOM_EVENT_GRACE_MS = 1000;
-const OOM_EVENT_POLL_MS = 50;
-
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** A request the daemon refused or that could not reach it. */
@@ -153,22 +149,6 @@ export class DockerEngine {
 
   async inspectContainer(id: string): Promise<ContainerInspect | undefined> {
     return this.#orUndefined(() => this.#json<ContainerInspect>('GET', `/containers/${encodeURIComponent(id)}/json`));
-  }
-
-  /**
-   * Inspects a container that exited with `exitCode`. dockerd sets `State.OOMKilled` when the
-   * runtime's OOM event arrives, and that event may come after the exit (moby/moby#15621,
-   * #18510): a SIGKILLed container (137) that is not marked yet is inspected again, every
-   * OOM_EVENT_POLL_MS for up to OOM_EVENT_GRACE_MS, so that an OOM kill is not reported as a
-   * plain exit. Any other exit is inspected once.
-   */
-  async inspectExited(id: string, exitCode: number): Promise<ContainerInspect | undefined> {
-    let inspect = await this.inspectContainer(id);
-    for (let waited = 0; exitCode === 137 && inspect !== undefined && !inspect.State.OOMKilled && waited < OOM_EVENT_GRACE_MS; waited += OOM_EVENT_POLL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, OOM_EVENT_POLL_MS));
-      inspect = await this.inspectContainer(id);
-    }
-    return inspect;
   }
 
   /** `docker stop -t`: the stop signal, then SIGKILL after `timeoutSecs`. Not running is fine. */

@@ -194,7 +194,7 @@ export class DockerContainerizer implements Containerizer {
     let termination: ContainerTermination;
     try {
       const result = await this.engine.waitContainer(name);
-      const inspect = await this.engine.inspectExited(name, result.StatusCode);
+      const inspect = await this.engine.inspectContainer(name);
       termination = terminationOf(result.StatusCode, inspect);
     } catch (err) {
       termination = { message: `lost track of container '${name}': ${(err as Error).message}` };

@@ -94,7 +94,7 @@ export class TaskContainer {
   /** Resolves once the container stopped, after its output was copied (at most `drainMs` more). */
   async wait(drainMs = 2000): Promise<ContainerExit> {
     const result = await this.#engine.waitContainer(this.name);
-    const inspect = await this.#engine.inspectExited(this.name, result.StatusCode).catch(() => undefined);
+    const inspect = await this.#engine.inspectContainer(this.name).catch(() => undefined);
     if (this.#logs) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.#logs, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
